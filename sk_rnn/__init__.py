@@ -1,0 +1,13 @@
+"""sk_rnn: scikit-learn compatible recurrent neural networks (RNN, LSTM, GRU).
+
+The estimators wrap :class:`torch.nn.RNN`, :class:`~torch.nn.LSTM` and
+:class:`~torch.nn.GRU` modules, train them through skorch and behave like any other
+scikit-learn estimator (``clone``, ``Pipeline``, ``GridSearchCV``, ``pickle``).
+"""
+
+from .classification import RNNClassifier, RNNRegressor
+from .text import TextVectorizer
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["RNNClassifier", "RNNRegressor", "TextVectorizer", "__version__"]

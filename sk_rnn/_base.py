@@ -1,0 +1,443 @@
+"""The shared estimator base: hyper-parameters, device, seeding and the skorch net.
+
+Every recurrent estimator stores the shared hyper-parameters of the design (``cell_type``,
+``hidden_size``, ..., ``random_state``) as named ``__init__`` parameters and builds its
+skorch net inside ``fit`` (composition, not inheritance from skorch: a skorch subclass
+sets attributes in ``__init__`` and fails scikit-learn's checks).
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Callable
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.dataset import unpack_data
+from skorch.helper import predefined_split
+from skorch.utils import TeeGenerator
+
+from ._sequences import SequenceDataset, SequenceLoader, Sequences, pad_collate
+from .nn import CELLS
+
+__all__ = ["BaseRNNEstimator", "SHARED_PARAMETERS_DOC", "fill_shared_doc", "RNNNet"]
+
+OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+}
+PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16": torch.float16}
+
+SHARED_PARAMETERS_DOC = """\
+    cell_type : {"rnn", "lstm", "gru"}, default="gru"
+        Recurrent cell: :class:`torch.nn.RNN`, :class:`~torch.nn.LSTM` or
+        :class:`~torch.nn.GRU`.
+    hidden_size : int, default=64
+        Hidden units per direction and layer.
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    bidirectional : bool, default=True
+        Read each sequence in both directions.
+    dropout : float in [0, 1), default=0.3
+        Dropout on the embedded input, between recurrent layers and before the output
+        layer.
+    embedding_dim : int, default=128
+        Token embedding size (text and token-id input only).
+    max_epochs : int, default=30
+        Maximum passes over the training data (early stopping may end sooner).
+    batch_size : int, default=32
+        Sequences per training batch.
+    lr : float, default=2e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop", "adagrad"} or Optimizer class, \
+default="adam"
+        The torch optimizer.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    grad_clip : float or None, default=5.0
+        Clip the gradient norm to this value; ``None`` disables clipping.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training data held out for early stopping.
+    early_stopping : bool, default=True
+        Stop when the validation loss has not improved for ``patience`` epochs and
+        restore the best weights. ``False`` trains ``max_epochs`` on all the data.
+    patience : int, default=3
+        Epochs without improvement before stopping.
+    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+        Where to train and predict; ``"auto"`` picks CUDA when it is available.
+    precision : {"32", "bf16", "16"}, default="32"
+        Mixed precision: ``"bf16"`` (CUDA, or CPU autocast) or ``"16"`` (CUDA only,
+        with gradient scaling).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch order, dropout and the validation split: the
+        same value gives the same model on the same device. The global torch random state
+        is left untouched.
+    verbose : int, default=0
+        0 is silent; 1 prints an epoch table and shows a progress bar per epoch.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (copied, never modified), e.g.
+        ``skorch.callbacks.Checkpoint``.\
+"""
+
+
+def fill_shared_doc(cls):
+    """Class decorator: put the shared parameter docs where ``{shared_parameters}`` is."""
+    if cls.__doc__:
+        cls.__doc__ = cls.__doc__.replace("{shared_parameters}", SHARED_PARAMETERS_DOC.strip())
+    return cls
+
+
+def _silent(*args, **kwargs) -> None:
+    """A print replacement that prints nothing (module-level so nets pickle)."""
+
+
+class RNNNet(NeuralNet):
+    """The skorch net behind every estimator.
+
+    It differs from :class:`skorch.NeuralNet` only in its training step, which adds
+    gradient-norm clipping and mixed precision (autocast, with gradient scaling for
+    float16) without going through an optimizer closure.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`skorch.NeuralNet`.
+    grad_clip : float or None, default=None
+        Maximum gradient norm.
+    amp_dtype : torch.dtype or None, default=None
+        Autocast dtype (``torch.bfloat16`` or ``torch.float16``); ``None`` for float32.
+    """
+
+    def __init__(self, *args, grad_clip: float | None = None, amp_dtype=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grad_clip = grad_clip
+        self.amp_dtype = amp_dtype
+
+    def _autocast(self):
+        device_type = torch.device(self.device).type
+        return torch.autocast(device_type=device_type, dtype=self.amp_dtype)
+
+    def infer(self, x, **fit_params):
+        """Forward pass, under autocast when mixed precision is on."""
+        if self.amp_dtype is None:
+            return super().infer(x, **fit_params)
+        with self._autocast():
+            return super().infer(x, **fit_params).float()
+
+    def train_step(self, batch, **fit_params):
+        """One optimisation step: forward, backward, clip, step."""
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        self.optimizer_.zero_grad(set_to_none=True)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler = self._grad_scaler()
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.unscale_(self.optimizer_)
+        else:
+            loss.backward()
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+        if self.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.module_.parameters(), self.grad_clip)
+        if scaler is not None:
+            scaler.step(self.optimizer_)
+            scaler.update()
+        else:
+            self.optimizer_.step()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _grad_scaler(self):
+        if self.amp_dtype is not torch.float16:
+            return None
+        if getattr(self, "grad_scaler_", None) is None:
+            self.grad_scaler_ = torch.amp.GradScaler("cuda")
+        return self.grad_scaler_
+
+
+def store_params(estimator: BaseEstimator, params: dict) -> None:
+    """Store ``__init__`` arguments unchanged (``params`` is the ``locals()`` of
+    ``__init__``), as scikit-learn requires."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
+def _check_number(value, name, low, high, *, integer=False, low_open=False,
+                  high_open=False, allow_none=False) -> None:
+    if value is None and allow_none:
+        return
+    kind = Integral if integer else Real
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if ok:
+        ok = (value > low if low_open else value >= low) if low is not None else True
+        if ok and high is not None:
+            ok = value < high if high_open else value <= high
+    if not ok:
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        closing = ")" if high_open or high is None else "]"
+        interval = f"{'(' if low_open else '['}{lo}, {hi}{closing}"
+        what = "an integer" if integer else "a number"
+        none = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be {what} in {interval}{none}, got {value!r}.")
+
+
+class BaseRNNEstimator(BaseEstimator):
+    """Base of the recurrent estimators: validation, device, seeding and training.
+
+    Subclasses declare every parameter in their own ``__init__`` (the shared ones are
+    documented in :data:`SHARED_PARAMETERS_DOC`) and call :meth:`_fit_net` and
+    :meth:`_forward` on :class:`~sk_rnn._sequences.Sequences`.
+    """
+
+    # -- parameters -------------------------------------------------------------------
+    def _validate_shared_params(self) -> None:
+        if self.cell_type not in CELLS:
+            raise ValueError(
+                f"cell_type must be one of {sorted(CELLS)}, got {self.cell_type!r}."
+            )
+        for name in ("hidden_size", "num_layers", "embedding_dim", "max_epochs",
+                     "batch_size", "patience"):
+            _check_number(getattr(self, name), name, 1, None, integer=True)
+        _check_number(self.dropout, "dropout", 0, 1, high_open=True)
+        _check_number(self.lr, "lr", 0, None, low_open=True)
+        _check_number(self.weight_decay, "weight_decay", 0, None)
+        _check_number(self.grad_clip, "grad_clip", 0, None, low_open=True, allow_none=True)
+        _check_number(self.validation_fraction, "validation_fraction", 0, 1,
+                      low_open=True, high_open=True)
+        if not isinstance(self.bidirectional, (bool, np.bool_)):
+            raise ValueError(f"bidirectional must be True or False, got {self.bidirectional!r}.")
+        if not isinstance(self.early_stopping, (bool, np.bool_)):
+            raise ValueError(
+                f"early_stopping must be True or False, got {self.early_stopping!r}."
+            )
+        self._optimizer_class()
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"precision must be one of {list(PRECISIONS)}, got {self.precision!r}."
+            )
+        _check_number(self.verbose, "verbose", 0, None, integer=True)
+        if self.callbacks is not None and (
+            not isinstance(self.callbacks, (list, tuple))
+            or not all(
+                isinstance(cb, Callback)
+                or (isinstance(cb, tuple) and len(cb) == 2 and isinstance(cb[1], Callback))
+                for cb in self.callbacks
+            )
+        ):
+            raise ValueError(
+                "callbacks must be None or a list of skorch callbacks (or (name, callback) "
+                f"pairs), got {self.callbacks!r}."
+            )
+
+    def _optimizer_class(self) -> type[torch.optim.Optimizer]:
+        opt = self.optimizer
+        if isinstance(opt, str) and opt.lower() in OPTIMIZERS:
+            return OPTIMIZERS[opt.lower()]
+        if isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer):
+            return opt
+        raise ValueError(
+            f"optimizer must be one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer "
+            f"subclass, got {opt!r}."
+        )
+
+    def _resolve_device(self) -> torch.device:
+        """The torch device that ``device`` names (checked, CUDA availability included)."""
+        device = self.device
+        if isinstance(device, torch.device):
+            device = str(device)
+        if device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if not isinstance(device, str):
+            raise ValueError(
+                f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}."
+            )
+        try:
+            resolved = torch.device(device)
+        except RuntimeError:
+            raise ValueError(
+                f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}."
+            ) from None
+        if resolved.type not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'auto', 'cpu' or a CUDA device, got {device!r}.")
+        if resolved.type == "cuda":
+            if not torch.cuda.is_available():
+                raise ValueError(f"device={device!r} but CUDA is not available on this machine.")
+            index = resolved.index or 0
+            if index >= torch.cuda.device_count():
+                raise ValueError(
+                    f"device={device!r} but only {torch.cuda.device_count()} CUDA device(s) "
+                    "are visible."
+                )
+        return resolved
+
+    def _amp_dtype(self, device: torch.device):
+        dtype = PRECISIONS[self.precision]
+        if dtype is torch.float16 and device.type != "cuda":
+            raise ValueError(
+                "precision='16' needs a CUDA device (float16 autocast with gradient "
+                f"scaling); the estimator runs on {device}. Use '32' or 'bf16'."
+            )
+        return dtype
+
+    # -- training ---------------------------------------------------------------------
+    def _split_indices(self, n: int, stratify, rng: np.random.RandomState):
+        """Train and validation indices (validation None when it cannot be made)."""
+        indices = np.arange(n)
+        if not self.early_stopping:
+            return indices, None
+        n_valid = int(round(self.validation_fraction * n))
+        if n_valid < 1 or n - n_valid < 2:
+            warnings.warn(
+                f"{type(self).__name__}: too few samples ({n}) for a validation split of "
+                f"{self.validation_fraction}; training without early stopping.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return indices, None
+        if stratify is not None:
+            _, counts = np.unique(stratify, return_counts=True)
+            if counts.min() < 2 or n_valid < len(counts) or n - n_valid < len(counts):
+                stratify = None
+        train, valid = train_test_split(
+            indices, test_size=n_valid, random_state=rng, stratify=stratify
+        )
+        return np.sort(train), np.sort(valid)
+
+    def _make_callbacks(self) -> list:
+        callbacks = [("progress_bar", ProgressBar())] if self.verbose else []
+        if self.callbacks:
+            callbacks.extend(copy.deepcopy(list(self.callbacks)))
+        return callbacks
+
+    def _fit_net(
+        self,
+        build_module: Callable[[], torch.nn.Module],
+        criterion: type[torch.nn.Module],
+        sequences: Sequences,
+        y: np.ndarray,
+        *,
+        stratify=None,
+        criterion_params: dict | None = None,
+    ) -> None:
+        """Train a module on ``sequences`` and ``y``; sets ``net_``, ``history_`` and
+        ``n_iter_``.
+
+        Parameters
+        ----------
+        build_module : callable
+            Returns a fresh module; called under the estimator's seed.
+        criterion : torch loss class
+        sequences : Sequences
+        y : ndarray
+            Targets in the dtype the criterion wants.
+        stratify : array-like or None
+            Labels for a stratified validation split.
+        criterion_params : dict or None
+            Keyword arguments of the criterion.
+        """
+        device = self._resolve_device()
+        amp_dtype = self._amp_dtype(device)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        train_idx, valid_idx = self._split_indices(len(sequences), stratify, rng)
+        train_ds = SequenceDataset(sequences.subset(train_idx), y[train_idx])
+        train_split = None
+        callbacks = self._make_callbacks()
+        if valid_idx is not None:
+            valid_ds = SequenceDataset(sequences.subset(valid_idx), y[valid_idx])
+            train_split = predefined_split(valid_ds)
+            callbacks.append(
+                ("early_stopping", EarlyStopping(
+                    monitor="valid_loss", patience=self.patience, load_best=True,
+                    sink=print if self.verbose else _silent,
+                ))
+            )
+        extra = {f"criterion__{k}": v for k, v in (criterion_params or {}).items()}
+        if device.type == "cuda":
+            extra["iterator_train__pin_memory"] = True
+            extra["iterator_valid__pin_memory"] = True
+        if not self.verbose:
+            extra["callbacks__print_log"] = None
+        cuda_devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda_devices):
+            torch.manual_seed(seed)
+            module = build_module()
+            net = RNNNet(
+                module=module,
+                criterion=criterion,
+                optimizer=self._optimizer_class(),
+                optimizer__weight_decay=self.weight_decay,
+                lr=self.lr,
+                max_epochs=self.max_epochs,
+                batch_size=self.batch_size,
+                iterator_train=SequenceLoader,
+                iterator_train__shuffle=True,
+                iterator_train__seed=seed,
+                iterator_train__collate_fn=pad_collate,
+                iterator_valid=SequenceLoader,
+                iterator_valid__shuffle=False,
+                iterator_valid__collate_fn=pad_collate,
+                train_split=train_split,
+                callbacks=callbacks,
+                device=str(device),
+                verbose=self.verbose,
+                grad_clip=self.grad_clip,
+                amp_dtype=amp_dtype,
+                **extra,
+            )
+            net.fit(train_ds, None)
+        self.net_ = net
+        self.history_ = net.history
+        self.n_iter_ = len(net.history)
+        self.device_ = device
+
+    def _forward(self, sequences: Sequences, batch_size: int = 256) -> np.ndarray:
+        """Outputs of the fitted module for ``sequences``, in their original order.
+
+        Inference runs batched, sorted by length (least padding), under
+        :func:`torch.inference_mode`.
+        """
+        net = self.net_
+        module = net.module_
+        module.eval()
+        device = torch.device(net.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"this model lives on {device} but CUDA is not available; move it with "
+                "sk_rnn.load(..., device='cpu') or set_params(device='cpu') and refit."
+            )
+        order = np.argsort(sequences.lengths, kind="stable")
+        chunks = []
+        autocast = net._autocast() if net.amp_dtype is not None else None
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                X, _ = pad_collate([(sequences.data[i], None) for i in idx])
+                x = X["x"].to(device, non_blocking=True)
+                if autocast is not None:
+                    with autocast:
+                        out = module(x, X["lengths"])
+                else:
+                    out = module(x, X["lengths"])
+                chunks.append(out.float().cpu())
+        outputs = torch.cat(chunks).numpy()
+        result = np.empty_like(outputs)
+        result[order] = outputs
+        return result

@@ -1,0 +1,466 @@
+"""User input to ragged sequences; length-bucketed batching and pad-to-batch-max collate.
+
+Every estimator turns what the user passed into a :class:`Sequences` (a list of arrays
+and their lengths) and hands it to :class:`SequenceDataset`. Batches are drawn by
+:class:`LengthBucketSampler` so that sequences of similar length travel together, and
+:func:`pad_collate` pads each batch only to its own longest sequence: compute follows the
+real tokens, not the padding. Everything here is module-level and picklable, so the
+estimators work with ``clone``, ``pickle``, ``GridSearchCV`` and joblib back-ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy import sparse
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+__all__ = [
+    "Sequences",
+    "infer_input_kind",
+    "to_token_sequences",
+    "to_numeric_sequences",
+    "SequenceDataset",
+    "LengthBucketSampler",
+    "SequenceLoader",
+    "pad_collate",
+]
+
+#: Input kinds, as :func:`infer_input_kind` names them.
+KIND_DESCRIPTIONS = {
+    "text": "raw strings",
+    "tokens": "token-id sequences",
+    "fixed": "a 2-D numeric array (univariate sequences of fixed length)",
+    "numeric": "numeric sequences (a 3-D array or a list of (n_timesteps, n_features) arrays)",
+}
+
+
+@dataclass
+class Sequences:
+    """A batch of ragged sequences.
+
+    Attributes
+    ----------
+    data : list of ndarray
+        ``int64`` arrays of shape ``(T_i,)`` for token ids, ``float32`` arrays of shape
+        ``(T_i, n_features)`` for numeric sequences.
+    lengths : ndarray of int64
+        ``T_i`` for every sequence.
+    """
+
+    data: list[np.ndarray]
+    lengths: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def truncate(self, max_length: int | None) -> Sequences:
+        """Keep the first ``max_length`` steps of every sequence (views, no copies)."""
+        if max_length is None or not len(self.lengths) or self.lengths.max() <= max_length:
+            return self
+        data = [seq[:max_length] for seq in self.data]
+        return Sequences(data, np.minimum(self.lengths, max_length))
+
+    def subset(self, indices: np.ndarray) -> Sequences:
+        """The sequences at ``indices``."""
+        return Sequences([self.data[i] for i in indices], self.lengths[indices])
+
+
+def _is_string(x) -> bool:
+    return isinstance(x, (str, np.str_))
+
+
+def _first_item(X):
+    if isinstance(X, pd.Series):
+        return X.iloc[0] if len(X) else None
+    return X[0] if len(X) else None
+
+
+def infer_input_kind(X, name: str = "X") -> str:
+    """Say which kind of sequence input ``X`` is.
+
+    Parameters
+    ----------
+    X : object
+        What the user passed.
+    name : str, default="X"
+        Argument name for error messages.
+
+    Returns
+    -------
+    {"text", "tokens", "fixed", "numeric"}
+        ``"text"``: strings; ``"tokens"``: ragged integer sequences (the output of
+        :class:`~sk_rnn.TextVectorizer`); ``"fixed"``: a 2-D numeric array, one
+        univariate sequence per row; ``"numeric"``: a 3-D array, a list of
+        ``(T_i, n_features)`` arrays or sktime panel data.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``X`` is none of these.
+    """
+    if X is None:
+        raise ValueError(f"{name} is None; expected sequences.")
+    if sparse.issparse(X):
+        raise TypeError(
+            f"Sparse data was passed for {name}, but dense data is required: recurrent "
+            "models read sequences step by step. Use X.toarray() to convert to a dense "
+            "array."
+        )
+    if _is_string(X) or isinstance(X, bytes):
+        raise TypeError(
+            f"{name} must hold one sample per element, got a single string; wrap it in a list."
+        )
+    if isinstance(X, pd.DataFrame):
+        if isinstance(X.index, pd.MultiIndex):
+            return "numeric"  # sktime pd-multiindex panel
+        if X.shape[1] and len(X) and all(
+            isinstance(v, (pd.Series, np.ndarray)) for v in X.iloc[0]
+        ):
+            return "numeric"  # sktime nested_univ panel
+        if X.shape[1] == 1 and len(X) and _is_string(X.iloc[0, 0]):
+            return "text"
+        return "fixed"
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        if X.dtype.kind in "US":
+            if X.ndim == 1:
+                return "text"
+            raise ValueError(f"{name} of strings must be 1-D, got shape {X.shape}.")
+        if X.ndim == 3:
+            return "numeric"
+        if X.ndim == 2:
+            return "fixed"
+        if X.ndim == 1:
+            raise ValueError(
+                f"Expected 2D array, got 1D array instead: {name} has shape {X.shape}. "
+                "Reshape your data either using array.reshape(-1, 1) if your data has a "
+                "single feature or array.reshape(1, -1) if it contains a single sample; "
+                "for sequences pass a 2-D array (one row per sequence)."
+            )
+        raise ValueError(f"{name} must be 2-D or 3-D, got an array of shape {X.shape}.")
+    if hasattr(X, "__len__") and not isinstance(X, dict):
+        if len(X) == 0:
+            raise ValueError(f"{name} is empty: at least one sample is needed.")
+        first = _first_item(X)
+        if _is_string(first):
+            return "text"
+        if isinstance(X, np.ndarray) and X.ndim == 2:
+            return "fixed"  # 2-D object array of numbers
+        if isinstance(first, (np.ndarray, list, tuple, pd.Series, pd.DataFrame)):
+            arr = np.asarray(first)
+            if arr.ndim == 2:
+                return "numeric"
+            if arr.ndim == 1:
+                if arr.size and arr.dtype.kind in "iu":
+                    if isinstance(X, np.ndarray) or _is_ragged(X):
+                        return "tokens"
+                    return "fixed"
+                if isinstance(X, np.ndarray) or _is_ragged(X):
+                    return "numeric"  # univariate sequences of different lengths
+                return "fixed"
+            if arr.ndim == 0:
+                raise ValueError(f"{name}[0] is a scalar; expected a sequence.")
+        if isinstance(first, (Real, np.number)) and not isinstance(X, pd.Series):
+            raise ValueError(
+                f"Expected 2D array, got 1D array instead: {name} holds scalars. "
+                "Pass one sequence per sample."
+            )
+    raise TypeError(
+        f"{name} must be strings, token-id sequences, a 2-D or 3-D numeric array or a "
+        f"list of (n_timesteps, n_features) arrays; got {type(X).__name__}."
+    )
+
+
+def _is_ragged(X) -> bool:
+    lengths = {len(x) for x in X}
+    return len(lengths) > 1
+
+
+def to_token_sequences(X, name: str = "X", vocab_size: int | None = None) -> Sequences:
+    """Validate integer token sequences and return them as :class:`Sequences`.
+
+    Parameters
+    ----------
+    X : iterable of 1-D int sequences
+        Token ids, e.g. the output of :meth:`TextVectorizer.transform`.
+    name : str, default="X"
+        Argument name for error messages.
+    vocab_size : int or None
+        When given, ids ``>= vocab_size`` are mapped to the unknown id (1).
+
+    Returns
+    -------
+    Sequences
+    """
+    from .text import UNK_ID
+
+    data = []
+    for i, seq in enumerate(X):
+        arr = np.asarray(seq)
+        if arr.ndim != 1:
+            raise ValueError(f"{name}[{i}] must be a 1-D sequence of token ids, got {arr.shape}.")
+        if arr.size == 0:
+            raise ValueError(f"{name}[{i}] is an empty sequence; every sequence needs a step.")
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"{name}[{i}] must hold integer token ids, found dtype {arr.dtype}.")
+        if arr.min() < 0:
+            raise ValueError(f"{name}[{i}] holds a negative token id ({arr.min()}).")
+        arr = arr.astype(np.int64, copy=True)
+        if vocab_size is not None:
+            arr[arr >= vocab_size] = UNK_ID
+        data.append(arr)
+    lengths = np.fromiter((len(a) for a in data), np.int64, len(data))
+    return Sequences(data, lengths)
+
+
+def _panel_to_list(X: pd.DataFrame) -> list:
+    if isinstance(X.index, pd.MultiIndex):  # pd-multiindex: (instance, time) rows
+        values = X.to_numpy(dtype=np.float64)
+        codes, _ = pd.factorize(X.index.get_level_values(0))
+        order = np.argsort(codes, kind="stable")
+        splits = np.flatnonzero(np.diff(codes[order])) + 1
+        return np.split(values[order], splits)
+    # nested_univ: one cell per (instance, variable), each a pd.Series over time
+    return [
+        np.column_stack([np.asarray(cell, dtype=np.float64) for cell in row])
+        for row in X.itertuples(index=False)
+    ]
+
+
+def to_numeric_sequences(X, name: str = "X") -> Sequences:
+    """Validate numeric sequences and return them as ``float32`` :class:`Sequences`.
+
+    Parameters
+    ----------
+    X : array-like
+        A 2-D array (``(n_samples, n_timesteps)``, univariate), a 3-D array
+        (``(n_samples, n_timesteps, n_features)``), a list of ``(T_i, n_features)`` or
+        ``(T_i,)`` arrays, or an sktime ``pd-multiindex`` / ``nested_univ`` DataFrame.
+    name : str, default="X"
+        Argument name for error messages.
+
+    Returns
+    -------
+    Sequences
+        Each element has shape ``(T_i, n_features)``.
+
+    Raises
+    ------
+    ValueError
+        On NaN or infinite values, empty sequences, or differing feature counts.
+    """
+    if isinstance(X, pd.DataFrame):
+        items = _panel_to_list(X)
+    elif isinstance(X, np.ndarray) and X.dtype != object and X.ndim in (2, 3):
+        arr = np.asarray(X, dtype=np.float32)
+        if arr.ndim == 2:
+            arr = arr[:, :, None]
+        if arr.shape[1] == 0:
+            raise ValueError(f"{name} has zero time steps (shape {X.shape}).")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"Input {name} contains NaN or infinity.")
+        return Sequences(list(arr), np.full(len(arr), arr.shape[1], dtype=np.int64))
+    else:
+        items = list(X)
+    data = []
+    n_features = None
+    for i, item in enumerate(items):
+        try:
+            arr = np.asarray(item, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name}[{i}] is not numeric: {exc}") from None
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{name}[{i}] must have shape (n_timesteps, n_features), got {arr.shape}."
+            )
+        if arr.shape[0] == 0:
+            raise ValueError(f"{name}[{i}] is an empty sequence (zero time steps).")
+        if n_features is None:
+            n_features = arr.shape[1]
+        elif arr.shape[1] != n_features:
+            raise ValueError(
+                f"{name}[{i}] has {arr.shape[1]} features, but {name}[0] has {n_features}: "
+                "every sequence needs the same number of features."
+            )
+        if not np.isfinite(arr).all():
+            raise ValueError(f"Input {name}[{i}] contains NaN or infinity.")
+        data.append(arr)
+    lengths = np.fromiter((len(a) for a in data), np.int64, len(data))
+    return Sequences(data, lengths)
+
+
+class SequenceDataset(Dataset):
+    """A torch dataset of ragged sequences and optional targets.
+
+    Parameters
+    ----------
+    sequences : Sequences
+        The inputs.
+    y : ndarray or None
+        Targets, one row per sequence.
+    """
+
+    def __init__(self, sequences: Sequences, y: np.ndarray | None = None) -> None:
+        self.sequences = sequences
+        self.y = y
+        self.lengths = sequences.lengths
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def __getitem__(self, i: int):
+        return self.sequences.data[i], (None if self.y is None else self.y[i])
+
+
+def pad_collate(batch: list) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
+    """Pad a list of ``(sequence, target)`` pairs to the batch's longest sequence.
+
+    Parameters
+    ----------
+    batch : list of (ndarray, target)
+        Items of a :class:`SequenceDataset`.
+
+    Returns
+    -------
+    X : dict
+        ``{"x": padded, "lengths": lengths}``; ``padded`` is ``int64`` of shape
+        ``(B, T_max)`` (padding id 0) for tokens or ``float32`` of shape
+        ``(B, T_max, F)`` (zeros) for numeric sequences; ``lengths`` is ``int64`` on the
+        CPU.
+    y : Tensor or None
+        The stacked targets.
+    """
+    seqs = [item[0] for item in batch]
+    lengths = np.fromiter((len(s) for s in seqs), np.int64, len(seqs))
+    first = seqs[0]
+    padded = np.zeros((len(seqs), int(lengths.max()), *first.shape[1:]), dtype=first.dtype)
+    for row, seq in zip(padded, seqs, strict=True):
+        row[: len(seq)] = seq
+    targets = [item[1] for item in batch]
+    y = None if targets[0] is None else torch.from_numpy(np.asarray(targets))
+    return {"x": torch.from_numpy(padded), "lengths": torch.from_numpy(lengths)}, y
+
+
+class LengthBucketSampler(Sampler):
+    """Yield batches of indices whose sequences have similar lengths.
+
+    When shuffling, the indices are shuffled, cut into pools of
+    ``batch_size * pool_batches`` items, each pool is sorted by length and cut into
+    batches, and the order of the batches is shuffled. Without shuffling, the batches
+    follow the sorted lengths (deterministic, the least padding: for inference).
+
+    Parameters
+    ----------
+    lengths : array-like of int
+        Length of every sequence.
+    batch_size : int
+        Sequences per batch.
+    shuffle : bool, default=False
+        Draw new pools and a new batch order on every pass.
+    pool_batches : int, default=50
+        Pool size in batches; larger pools give less padding and less randomness.
+    seed : int or None, default=None
+        Seed of the shuffling, for reproducible training.
+    """
+
+    def __init__(
+        self,
+        lengths,
+        batch_size: int,
+        shuffle: bool = False,
+        pool_batches: int = 50,
+        seed: int | None = None,
+    ) -> None:
+        self.lengths = np.asarray(lengths)
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.pool_batches = pool_batches
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        n, bs = len(self.lengths), self.batch_size
+        if not self.shuffle:
+            order = np.argsort(self.lengths, kind="stable")
+            yield from (order[i : i + bs].tolist() for i in range(0, n, bs))
+            return
+        perm = self.rng.permutation(n)
+        pool = bs * self.pool_batches
+        batches = []
+        for start in range(0, n, pool):
+            chunk = perm[start : start + pool]
+            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+            batches.extend(chunk[i : i + bs] for i in range(0, len(chunk), bs))
+        for b in self.rng.permutation(len(batches)):
+            yield batches[b].tolist()
+
+
+class SequenceLoader(DataLoader):
+    """A :class:`~torch.utils.data.DataLoader` over a :class:`SequenceDataset` that
+    batches by length and pads each batch to its own maximum.
+
+    It takes the ``batch_size`` and ``shuffle`` arguments that skorch passes to its
+    iterators, so it can be given as ``iterator_train`` / ``iterator_valid``.
+
+    Parameters
+    ----------
+    dataset : SequenceDataset
+        Must have a ``lengths`` attribute.
+    batch_size : int, default=1
+        Sequences per batch.
+    shuffle : bool, default=False
+        Shuffle pools and batches each epoch (training).
+    bucket : bool, default=True
+        Group by length. ``False`` draws batches in plain (shuffled) order, for
+        comparison.
+    seed : int or None, default=None
+        Seed of the shuffling.
+    **kwargs
+        Passed on to :class:`~torch.utils.data.DataLoader` (``num_workers``,
+        ``pin_memory``, ...).
+    """
+
+    def __init__(
+        self,
+        dataset,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        bucket: bool = True,
+        seed: int | None = None,
+        collate_fn=pad_collate,
+        **kwargs,
+    ) -> None:
+        if bucket:
+            sampler = LengthBucketSampler(dataset.lengths, batch_size, shuffle, seed=seed)
+            super().__init__(dataset, batch_sampler=sampler, collate_fn=collate_fn, **kwargs)
+        else:
+            generator = None
+            if seed is not None:
+                generator = torch.Generator().manual_seed(int(seed))
+            super().__init__(
+                dataset,
+                batch_size=batch_size,
+                shuffle=shuffle,
+                generator=generator,
+                collate_fn=collate_fn,
+                **kwargs,
+            )
+
+
+def check_positive_int(value, name: str, allow_none: bool = False) -> None:
+    """Raise ``ValueError`` unless ``value`` is an integer >= 1 (or None if allowed)."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(
+            f"{name} must be a positive integer{' or None' if allow_none else ''}, "
+            f"got {value!r}."
+        )

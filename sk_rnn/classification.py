@@ -1,0 +1,529 @@
+"""Sequence classification and regression: :class:`RNNClassifier`, :class:`RNNRegressor`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin, clone
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+
+from ._base import BaseRNNEstimator, fill_shared_doc, store_params
+from ._sequences import (
+    KIND_DESCRIPTIONS,
+    Sequences,
+    check_positive_int,
+    infer_input_kind,
+    to_numeric_sequences,
+    to_token_sequences,
+)
+from .nn import POOLINGS, SequenceModel
+from .text import UNK_ID, TextVectorizer, build_embedding_matrix, check_texts
+
+__all__ = ["RNNClassifier", "RNNRegressor"]
+
+
+class _SequenceEstimator(BaseRNNEstimator):
+    """Input handling shared by the classifier and the regressor.
+
+    Turns every accepted input kind into :class:`~sk_rnn._sequences.Sequences`, learns
+    the text vocabulary or the per-feature scaling in ``fit`` and applies them at predict
+    time, and checks that predict sees the same kind of input as fit.
+    """
+
+    def _validate_params(self) -> None:
+        self._validate_shared_params()
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {self.pooling!r}.")
+        check_positive_int(self.max_length, "max_length", allow_none=True)
+        if not isinstance(self.standardize, (bool, np.bool_)):
+            raise ValueError(f"standardize must be True or False, got {self.standardize!r}.")
+        if not (
+            self.vectorizer is None
+            or isinstance(self.vectorizer, (dict, TextVectorizer))
+        ):
+            raise ValueError(
+                "vectorizer must be None, a dict of TextVectorizer parameters or a "
+                f"TextVectorizer, got {type(self.vectorizer).__name__}."
+            )
+
+    def _make_vectorizer(self) -> TextVectorizer:
+        if self.vectorizer is None:
+            return TextVectorizer()
+        if isinstance(self.vectorizer, dict):
+            return TextVectorizer(**self.vectorizer)
+        return clone(self.vectorizer)
+
+    def _prepare_X(self, X, *, reset: bool) -> Sequences:
+        """Validate ``X`` and turn it into scaled, truncated sequences."""
+        if not isinstance(X, (list, tuple, np.ndarray, pd.DataFrame, pd.Series)) and hasattr(
+            X, "__array__"
+        ):
+            X = np.asarray(X)
+        kind = infer_input_kind(X)
+        if reset:
+            self.input_kind_ = kind
+        elif kind != self.input_kind_:
+            raise ValueError(
+                f"X holds {KIND_DESCRIPTIONS[kind]}, but {type(self).__name__} was fitted on "
+                f"{KIND_DESCRIPTIONS[self.input_kind_]}; pass the same kind of input."
+            )
+        if kind == "text":
+            texts = check_texts(X)
+            if reset:
+                self.vectorizer_ = self._make_vectorizer().fit(texts)
+            ids = self.vectorizer_.transform(texts)
+            # A text without tokens becomes a single unknown token, so that it still gets
+            # a prediction (the empty SMS is a real message).
+            data = [seq if len(seq) else np.array([UNK_ID], np.int64) for seq in ids]
+            sequences = Sequences(data, np.fromiter(map(len, data), np.int64, len(data)))
+        elif kind == "tokens":
+            sequences = to_token_sequences(X, vocab_size=None if reset else self.n_tokens_)
+            if reset:
+                self.n_tokens_ = int(max(seq.max() for seq in sequences.data)) + 1
+        else:
+            if kind == "fixed":
+                X = validate_data(self, X, reset=reset, dtype=np.float32)
+            sequences = to_numeric_sequences(X)
+            n_channels = sequences.data[0].shape[1]
+            if reset:
+                self.n_channels_in_ = n_channels
+                if kind == "numeric":
+                    self.n_features_in_ = n_channels
+            elif n_channels != self.n_channels_in_:
+                raise ValueError(
+                    f"X has {n_channels} features per time step, but {type(self).__name__} "
+                    f"is expecting {self.n_channels_in_} features as input."
+                )
+        sequences = sequences.truncate(self.max_length)
+        if kind in ("fixed", "numeric") and self.standardize:
+            sequences = self._scale(sequences, reset=reset)
+        return sequences
+
+    def _scale(self, sequences: Sequences, *, reset: bool) -> Sequences:
+        """Standardise every feature with the training mean and standard deviation."""
+        if reset:
+            steps = np.concatenate(sequences.data).astype(np.float64)
+            self.feature_mean_ = steps.mean(axis=0).astype(np.float32)
+            std = steps.std(axis=0)
+            self.feature_scale_ = np.where(std > 1e-12, std, 1.0).astype(np.float32)
+        mean, scale = self.feature_mean_, self.feature_scale_
+        return Sequences([(seq - mean) / scale for seq in sequences.data], sequences.lengths)
+
+    def _encoder_params(self, rng: np.random.RandomState) -> dict:
+        params = dict(
+            cell_type=self.cell_type,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=bool(self.bidirectional),
+            dropout=float(self.dropout),
+            pooling=self.pooling,
+        )
+        if self.input_kind_ in ("fixed", "numeric"):
+            if self.embeddings is not None:
+                raise ValueError("embeddings only apply to text or token-id input.")
+            params["input_size"] = self.n_channels_in_
+            return params
+        if self.input_kind_ == "text":
+            tokens = list(self.vectorizer_.get_feature_names_out())
+            params["vocab_size"] = self.vectorizer_.n_tokens_
+        else:
+            tokens = None
+            params["vocab_size"] = self.n_tokens_
+        params["embedding_dim"] = self.embedding_dim
+        if self.embeddings is not None:
+            if tokens is None and not isinstance(self.embeddings, np.ndarray):
+                raise ValueError(
+                    "embeddings given as words need text input (raw strings); with token-id "
+                    "input pass an array of shape (n_tokens, dim)."
+                )
+            matrix, n_found = build_embedding_matrix(
+                self.embeddings, tokens if tokens is not None else range(self.n_tokens_), rng
+            )
+            if tokens is None and matrix.shape[0] < self.n_tokens_:
+                raise ValueError(
+                    f"embeddings has {matrix.shape[0]} rows but X uses token ids up to "
+                    f"{self.n_tokens_ - 1}."
+                )
+            params["embedding_weights"] = matrix
+            params["embedding_dim"] = matrix.shape[1]
+            params["freeze_embeddings"] = bool(self.freeze_embeddings)
+            self.n_pretrained_tokens_ = n_found
+        self.embedding_dim_ = params["embedding_dim"]
+        return params
+
+    def _check_y_length(self, y, sequences: Sequences) -> None:
+        if len(y) != len(sequences):
+            raise ValueError(
+                f"X and y have different lengths: X has {len(sequences)} samples, y has "
+                f"{len(y)}."
+            )
+
+    def _fit_model(self, sequences: Sequences, y, n_outputs: int, criterion, **kwargs):
+        rng = check_random_state(self.random_state)
+        init_rng = np.random.RandomState(rng.randint(np.iinfo(np.int32).max))
+        encoder_params = self._encoder_params(init_rng)
+        self._fit_net(
+            lambda: SequenceModel(n_outputs=n_outputs, **encoder_params),
+            criterion,
+            sequences,
+            y,
+            **kwargs,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.string = True
+        tags.non_deterministic = False
+        return tags
+
+
+def _none_message(y) -> str | None:
+    for i, value in enumerate(y):
+        if value is None:
+            return f"y[{i}] is None; every sample needs a target."
+    return None
+
+
+@fill_shared_doc
+class RNNClassifier(ClassifierMixin, _SequenceEstimator):
+    """Recurrent neural network classifier for text and numeric sequences.
+
+    Raw strings are tokenised and indexed by a :class:`TextVectorizer`; token-id
+    sequences are embedded; numeric sequences (fixed or variable length, one or more
+    features per step) are standardised per feature and fed to the recurrent stack.
+    Sequences are batched by length and padded to each batch's maximum; padded steps never
+    enter the recurrence or the pooling.
+
+    Parameters
+    ----------
+    {shared_parameters}
+    pooling : {"last", "mean", "max", "attention"}, default="max"
+        How the per-step outputs become one vector: the final hidden state(s), or a
+        masked mean, max or attention-weighted sum over the steps.
+    max_length : int or None, default=500
+        Keep the first ``max_length`` steps (tokens) of each sequence.
+    vectorizer : dict, TextVectorizer or None, default=None
+        Text input only: the tokeniser, as a :class:`TextVectorizer` (cloned) or a dict of
+        its parameters. ``None`` means ``TextVectorizer()`` (lower-cased words and
+        punctuation).
+    embeddings : str, dict, gensim KeyedVectors, ndarray or None, default=None
+        Pretrained word vectors: a word2vec/GloVe text file, a dict of word to vector, a
+        gensim ``KeyedVectors`` or an ``(n_tokens, dim)`` array. Their size replaces
+        ``embedding_dim``; words without a vector are initialised at random.
+    freeze_embeddings : bool, default=False
+        Keep pretrained embeddings fixed during training.
+    standardize : bool, default=True
+        Numeric input only: scale each feature to zero mean and unit variance using the
+        training data.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    input_kind_ : str
+        ``"text"``, ``"tokens"``, ``"fixed"`` (2-D numeric) or ``"numeric"``.
+    n_features_in_ : int
+        Columns of a 2-D numeric ``X`` (its time steps), or features per step of 3-D or
+        ragged numeric input. Not set for text.
+    n_channels_in_ : int
+        Features per time step (numeric input).
+    vectorizer_ : TextVectorizer
+        The fitted tokeniser (text input).
+    net_ : skorch.NeuralNet
+        The trained skorch net (its ``module_``, ``history``, callbacks).
+    history_ : skorch.History
+        Per-epoch training and validation losses.
+    n_iter_ : int
+        Epochs trained.
+
+    See Also
+    --------
+    RNNRegressor : The same encoder with a regression head.
+    TextVectorizer : The tokeniser used for raw strings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_rnn import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(60, 8))
+    >>> y = np.where(X.sum(axis=1) > 0, "up", "down")
+    >>> clf = RNNClassifier(hidden_size=8, max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['down', 'up']
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        *,
+        cell_type: str = "gru",
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.3,
+        embedding_dim: int = 128,
+        max_epochs: int = 30,
+        batch_size: int = 32,
+        lr: float = 2e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        grad_clip: float | None = 5.0,
+        validation_fraction: float = 0.1,
+        early_stopping: bool = True,
+        patience: int = 3,
+        device: str = "auto",
+        precision: str = "32",
+        random_state=None,
+        verbose: int = 0,
+        callbacks: list | None = None,
+        pooling: str = "max",
+        max_length: int | None = 500,
+        vectorizer=None,
+        embeddings=None,
+        freeze_embeddings: bool = False,
+        standardize: bool = True,
+        class_weight=None,
+    ) -> None:
+        store_params(self, locals())
+
+    def fit(self, X, y) -> RNNClassifier:
+        """Fit the classifier.
+
+        Parameters
+        ----------
+        X : list of str, token-id sequences, array-like or list of arrays
+            Texts, token ids (``TextVectorizer`` output), a ``(n_samples, n_timesteps)``
+            or ``(n_samples, n_timesteps, n_features)`` array, a list of
+            ``(n_timesteps_i, n_features)`` arrays, or sktime panel data.
+        y : array-like of shape (n_samples,)
+            Class labels (strings or numbers).
+
+        Returns
+        -------
+        self : RNNClassifier
+            The fitted estimator.
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        sequences = self._prepare_X(X, reset=True)
+        y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
+        message = _none_message(y)
+        if message:
+            raise ValueError(message)
+        self._check_y_length(y, sequences)
+        check_classification_targets(y)
+        try:
+            self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        except TypeError:
+            raise TypeError(
+                "y mixes label types (e.g. strings and numbers); use one type."
+            ) from None
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y has one class only ({self.classes_[0]!r}); a classifier needs at least "
+                "two classes."
+            )
+        criterion_params = {}
+        if self.class_weight is not None:
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            criterion_params["weight"] = torch.as_tensor(weights, dtype=torch.float32)
+        self._fit_model(
+            sequences,
+            y_encoded.astype(np.int64),
+            len(self.classes_),
+            torch.nn.CrossEntropyLoss,
+            stratify=y_encoded,
+            criterion_params=criterion_params,
+        )
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : same kind of input as in :meth:`fit`
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        logits = self._forward(self._prepare_X(X, reset=False))
+        return torch.softmax(torch.from_numpy(logits).double(), dim=1).numpy()
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : same kind of input as in :meth:`fit`
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        logits = self._forward(self._prepare_X(X, reset=False))
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+@fill_shared_doc
+class RNNRegressor(RegressorMixin, _SequenceEstimator):
+    """Recurrent neural network regressor for text and numeric sequences.
+
+    The same encoder as :class:`RNNClassifier` with a linear head for one or more
+    targets. Targets are standardised for training and mapped back at predict time.
+
+    Parameters
+    ----------
+    {shared_parameters}
+    pooling : {"last", "mean", "max", "attention"}, default="last"
+        How the per-step outputs become one vector.
+    max_length : int or None, default=500
+        Keep the first ``max_length`` steps of each sequence.
+    vectorizer : dict, TextVectorizer or None, default=None
+        Text input only: the tokeniser (see :class:`RNNClassifier`).
+    embeddings : str, dict, gensim KeyedVectors, ndarray or None, default=None
+        Pretrained word vectors (see :class:`RNNClassifier`).
+    freeze_embeddings : bool, default=False
+        Keep pretrained embeddings fixed during training.
+    standardize : bool, default=True
+        Numeric input only: scale each feature with the training statistics.
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets.
+    input_kind_ : str
+        ``"text"``, ``"tokens"``, ``"fixed"`` or ``"numeric"``.
+    n_features_in_ : int
+        See :class:`RNNClassifier`.
+    net_ : skorch.NeuralNet
+        The trained skorch net.
+    history_ : skorch.History
+        Per-epoch losses.
+    n_iter_ : int
+        Epochs trained.
+
+    See Also
+    --------
+    RNNClassifier : The same encoder with a classification head.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_rnn import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(80, 6))
+    >>> y = X.sum(axis=1)
+    >>> reg = RNNRegressor(hidden_size=8, max_epochs=5, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    def __init__(
+        self,
+        *,
+        cell_type: str = "gru",
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.0,
+        embedding_dim: int = 128,
+        max_epochs: int = 50,
+        batch_size: int = 32,
+        lr: float = 2e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        grad_clip: float | None = 5.0,
+        validation_fraction: float = 0.1,
+        early_stopping: bool = True,
+        patience: int = 5,
+        device: str = "auto",
+        precision: str = "32",
+        random_state=None,
+        verbose: int = 0,
+        callbacks: list | None = None,
+        pooling: str = "last",
+        max_length: int | None = 500,
+        vectorizer=None,
+        embeddings=None,
+        freeze_embeddings: bool = False,
+        standardize: bool = True,
+    ) -> None:
+        store_params(self, locals())
+
+    def fit(self, X, y) -> RNNRegressor:
+        """Fit the regressor.
+
+        Parameters
+        ----------
+        X : list of str, token-id sequences, array-like or list of arrays
+            As for :meth:`RNNClassifier.fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Numeric targets.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The fitted estimator.
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        sequences = self._prepare_X(X, reset=True)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim > 2:
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
+        self._check_y_length(y, sequences)
+        self._y_1d = y.ndim == 1
+        y2 = y.reshape(len(y), -1)
+        self.n_outputs_ = y2.shape[1]
+        self.target_mean_ = y2.mean(axis=0)
+        std = y2.std(axis=0)
+        self.target_scale_ = np.where(std > 1e-12, std, 1.0)
+        y_scaled = ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
+        self._fit_model(sequences, y_scaled, self.n_outputs_, torch.nn.MSELoss)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : same kind of input as in :meth:`fit`
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        out = self._forward(self._prepare_X(X, reset=False)).astype(np.float64)
+        out = out * self.target_scale_ + self.target_mean_
+        return out.ravel() if self._y_1d else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

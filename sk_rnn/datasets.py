@@ -1,0 +1,797 @@
+"""Loaders for the real data sets used in sk_rnn's examples, tests and benchmarks.
+
+Each loader reads its files from ``<data_home>/<folder>/<file>`` and, when they are
+missing, downloads them once from their canonical source into that folder, as
+scikit-learn's ``fetch_*`` functions do.
+
+================================  =========================  ==============================
+loader                            files under ``data_home``  task
+================================  =========================  ==============================
+:func:`load_sms_spam`             ``sms_spam/``              binary text classification
+:func:`load_movie_reviews`        ``mr_polarity/``           binary text classification
+:func:`load_tiny_shakespeare`     ``tinyshakespeare/``       character language modelling
+:func:`load_tatoeba_pairs`        ``tatoeba_eng_fra/``       English to French translation
+================================  =========================  ==============================
+
+The data folder is chosen by :func:`get_data_home`: the ``data_home`` argument, else the
+``SK_RNN_DATA_HOME`` environment variable, else ``~/.cache/sk_rnn``. To work offline,
+copy the files (with the layout above) into a folder and point either of the first two
+at it.
+
+Downloaded files are checked against a SHA-256 digest, except the Tatoeba pairs: their
+source archive is updated over time, so only their format is checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tarfile
+import urllib.error
+import urllib.request
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from sklearn.utils import Bunch
+
+__all__ = [
+    "DatasetDownloadError",
+    "ChecksumMismatchError",
+    "get_data_home",
+    "load_sms_spam",
+    "load_movie_reviews",
+    "load_tiny_shakespeare",
+    "load_tatoeba_pairs",
+]
+
+_ENV_DATA_HOME = "SK_RNN_DATA_HOME"
+_DOWNLOAD_TIMEOUT_S = 60
+_USER_AGENT = "Mozilla/5.0 (compatible; sk_rnn data set loader)"
+_CHUNK_SIZE = 1 << 16
+
+
+class DatasetDownloadError(OSError):
+    """A data set could not be downloaded (no network, HTTP error, bad archive...)."""
+
+
+class ChecksumMismatchError(OSError):
+    """A downloaded file does not have the expected SHA-256 digest."""
+
+
+# --------------------------------------------------------------------------------------
+# Where the data lives
+# --------------------------------------------------------------------------------------
+
+
+def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
+    """Return the folder that holds sk_rnn's data sets.
+
+    The folder is, in order of precedence: ``data_home`` if given, else the
+    ``SK_RNN_DATA_HOME`` environment variable if set, else ``sk_rnn`` in the user's cache
+    folder (``$XDG_CACHE_HOME/sk_rnn`` if ``XDG_CACHE_HOME`` is set, else
+    ``~/.cache/sk_rnn``). A leading ``~`` is expanded.
+
+    The folder is *not* created here: the loaders create it only when they download.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        An explicit data folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The data folder; it may not exist.
+
+    Examples
+    --------
+    >>> from sk_rnn.datasets import get_data_home
+    >>> str(get_data_home("/tmp/my_data"))
+    '/tmp/my_data'
+    """
+    if data_home is None:
+        data_home = os.environ.get(_ENV_DATA_HOME) or None
+    if data_home is None:
+        # The XDG spec says relative values must be ignored.
+        xdg_cache = os.environ.get("XDG_CACHE_HOME")
+        if xdg_cache and os.path.isabs(os.path.expanduser(xdg_cache)):
+            cache = Path(xdg_cache)
+        else:
+            cache = Path("~") / ".cache"
+        data_home = cache / "sk_rnn"
+    return Path(data_home).expanduser()
+
+
+# --------------------------------------------------------------------------------------
+# Remote sources and the one download helper that every loader shares
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RemoteFile:
+    """One local file of a data set and where it comes from in the download.
+
+    Attributes
+    ----------
+    filename : str
+        Name of the file inside the data set's folder.
+    member : str or None
+        Name of the archive member it is extracted from; None when the download is the
+        file itself.
+    sha256 : str or None
+        Expected SHA-256 digest of the local file; None when it cannot be fixed (then
+        ``transform`` is expected to check the format).
+    transform : callable or None
+        Maps the member's bytes to the local file's bytes (and raises ``ValueError`` on
+        a malformed input); None keeps them as they are.
+    """
+
+    filename: str
+    member: str | None
+    sha256: str | None
+    transform: Callable[[bytes], bytes] | None = None
+
+
+@dataclass(frozen=True)
+class _RemoteDataset:
+    """A data set: its folder under ``data_home``, its source and its files."""
+
+    title: str
+    folder: str
+    url: str
+    archive: Literal["zip", "tar.gz"] | None
+    files: tuple[_RemoteFile, ...]
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _where_hint(dataset: _RemoteDataset, folder: Path) -> str:
+    names = ", ".join(f"'{dataset.folder}/{f.filename}'" for f in dataset.files)
+    return (
+        f"To use a local copy, put {names} in a folder and pass that folder as "
+        f"data_home=... or set the {_ENV_DATA_HOME} environment variable to it "
+        f"(the folder searched was {folder})."
+    )
+
+
+def _download(url: str, destination: Path) -> None:
+    """Stream ``url`` into ``destination``."""
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    with urllib.request.urlopen(request, timeout=_DOWNLOAD_TIMEOUT_S) as response:
+        with open(destination, "wb") as out:
+            while chunk := response.read(_CHUNK_SIZE):
+                out.write(chunk)
+
+
+def _read_member(archive_path: Path, kind: str | None, member: str | None) -> bytes:
+    """Return the bytes of ``member`` in the downloaded archive (or the download itself).
+
+    A member is matched by its full name, or else by its base name, so that a source
+    that adds or drops a top-level folder still works.
+    """
+    if kind is None or member is None:
+        return archive_path.read_bytes()
+    base = member.rsplit("/", 1)[-1]
+    if kind == "zip":
+        with zipfile.ZipFile(archive_path) as zf:
+            names = zf.namelist()
+            name = member if member in names else _match_base(names, base, member)
+            return zf.read(name)
+    if kind == "tar.gz":
+        with tarfile.open(archive_path, mode="r:gz") as tf:
+            names = [m.name for m in tf.getmembers() if m.isfile()]
+            name = member if member in names else _match_base(names, base, member)
+            extracted = tf.extractfile(name)
+            assert extracted is not None  # a regular file, checked above
+            with extracted:
+                return extracted.read()
+    raise ValueError(f"unknown archive kind {kind!r}")
+
+
+def _match_base(names: list[str], base: str, member: str) -> str:
+    matches = [n for n in names if n.rsplit("/", 1)[-1] == base]
+    if len(matches) != 1:
+        raise KeyError(f"member {member!r} not found in the archive (it holds {names})")
+    return matches[0]
+
+
+def _fetch_file(
+    key: str,
+    filename: str,
+    *,
+    data_home: str | os.PathLike[str] | None,
+    download_if_missing: bool,
+) -> Path:
+    """Return the path of one data set file, downloading the data set if needed.
+
+    All of the data set's files are extracted, verified, and only then moved into place
+    (each with an atomic rename), so a failed download leaves no partial file behind.
+
+    Parameters
+    ----------
+    key : str
+        Key of the data set in ``_DATASETS``.
+    filename : str
+        The file wanted, one of the data set's ``files``.
+    data_home : str, path-like or None
+        See :func:`get_data_home`.
+    download_if_missing : bool
+        Whether to download when the file is missing.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the local file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If the download fails or the archive is not as expected.
+    ChecksumMismatchError
+        If a downloaded file does not have the expected digest.
+    """
+    dataset = _DATASETS[key]
+    folder = get_data_home(data_home) / dataset.folder
+    path = folder / filename
+    if path.is_file():
+        return path
+    if not download_if_missing:
+        raise FileNotFoundError(
+            f"The {dataset.title} data set file {path} does not exist and "
+            f"download_if_missing=False. {_where_hint(dataset, folder)} Or call the "
+            f"loader with download_if_missing=True to download it from {dataset.url}."
+        )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    temporaries: list[Path] = []
+
+    def new_temporary(suffix: str) -> Path:
+        # Created with open(..., "x") rather than tempfile.mkstemp so that the final
+        # files get the usual permissions (mkstemp's are private to the user).
+        temporary = folder / f".sk_rnn-{uuid.uuid4().hex}{suffix}"
+        temporary.open("xb").close()
+        temporaries.append(temporary)
+        return temporary
+
+    try:
+        archive = new_temporary(".download")
+        try:
+            _download(dataset.url, archive)
+        except (urllib.error.URLError, OSError) as exc:
+            raise DatasetDownloadError(
+                f"Could not download the {dataset.title} data set from {dataset.url} "
+                f"({exc}); it was not found in {folder}. If this machine is offline, "
+                f"download it elsewhere. {_where_hint(dataset, folder)}"
+            ) from exc
+
+        staged: list[tuple[Path, Path]] = []
+        for remote in dataset.files:
+            try:
+                data = _read_member(archive, dataset.archive, remote.member)
+                if remote.transform is not None:
+                    data = remote.transform(data)
+            except (KeyError, ValueError, zipfile.BadZipFile, tarfile.TarError) as exc:
+                raise DatasetDownloadError(
+                    f"The {dataset.title} data downloaded from {dataset.url} is not as "
+                    f"expected: {exc}. {_where_hint(dataset, folder)}"
+                ) from exc
+            target = folder / remote.filename
+            if remote.sha256 is not None and (digest := _sha256(data)) != remote.sha256:
+                raise ChecksumMismatchError(
+                    f"Checksum mismatch for {target} downloaded from {dataset.url}: "
+                    f"expected SHA-256 {remote.sha256}, got {digest}. The bad file was "
+                    f"deleted; try again. {_where_hint(dataset, folder)}"
+                )
+            temporary = new_temporary(".part")
+            temporary.write_bytes(data)
+            staged.append((temporary, target))
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+    return path
+
+
+# --------------------------------------------------------------------------------------
+# Tatoeba: two subsets built from manythings.org's ``fra.txt``
+# --------------------------------------------------------------------------------------
+
+_TATOEBA_SUBSETS = {
+    "18k": ("eng-fra-18k.txt", 18_066, 2),
+    "5k-attributed": ("eng-fra-5k-attributed.txt", 5_000, 3),
+}
+
+
+def _tatoeba_rows(raw: bytes) -> list[list[str]]:
+    """Parse manythings.org's ``fra.txt``: ``english<TAB>french<TAB>attribution``."""
+    rows = []
+    for number, line in enumerate(_split_lines(raw.decode("utf-8")), start=1):
+        fields = [field.strip() for field in line.split("\t")]
+        if len(fields) != 3 or not all(fields):
+            raise ValueError(
+                f"fra.txt line {number} is not 'english<TAB>french<TAB>attribution': {line!r}"
+            )
+        rows.append(fields)
+    return rows
+
+
+def _tatoeba_subset(raw: bytes, subset: str) -> bytes:
+    """Build one subset file from the bytes of ``fra.txt``.
+
+    ``"18k"`` keeps the first 18,066 pairs (in file order) whose English side has 1 to 5
+    words, without attribution; ``"5k-attributed"`` keeps the first 5,000 lines whole.
+    """
+    _, n_rows, n_fields = _TATOEBA_SUBSETS[subset]
+    rows = _tatoeba_rows(raw)
+    if subset == "18k":
+        rows = [row for row in rows if 1 <= len(row[0].split()) <= 5]
+    if len(rows) < n_rows:
+        raise ValueError(f"fra.txt yields {len(rows)} rows for subset {subset!r}, not {n_rows}")
+    lines = ["\t".join(row[:n_fields]) for row in rows[:n_rows]]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _tatoeba_18k(raw: bytes) -> bytes:
+    return _tatoeba_subset(raw, "18k")
+
+
+def _tatoeba_5k_attributed(raw: bytes) -> bytes:
+    return _tatoeba_subset(raw, "5k-attributed")
+
+
+_DATASETS: dict[str, _RemoteDataset] = {
+    "sms_spam": _RemoteDataset(
+        title="SMS Spam Collection",
+        folder="sms_spam",
+        url="https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip",
+        archive="zip",
+        files=(
+            _RemoteFile(
+                "SMSSpamCollection",
+                member="SMSSpamCollection",
+                sha256="6292852506516bde49acaa774ae7cef026a31ae604f59452654f196350330113",
+            ),
+        ),
+    ),
+    "movie_reviews": _RemoteDataset(
+        title="movie review sentence polarity (MR)",
+        folder="mr_polarity",
+        url="https://www.cs.cornell.edu/people/pabo/movie-review-data/rt-polaritydata.tar.gz",
+        archive="tar.gz",
+        files=(
+            _RemoteFile(
+                "rt-polarity.pos",
+                member="rt-polaritydata/rt-polarity.pos",
+                sha256="2da124ec187a9d5a29c9f04e91c540e02baed5af8868f550a26bd6fd4dbf8bf0",
+            ),
+            _RemoteFile(
+                "rt-polarity.neg",
+                member="rt-polaritydata/rt-polarity.neg",
+                sha256="4ace77d558c3714723843f1d65b60c01e3417b208180f0728808d76ad0eeeaca",
+            ),
+        ),
+    ),
+    "tiny_shakespeare": _RemoteDataset(
+        title="Tiny Shakespeare",
+        folder="tinyshakespeare",
+        url=(
+            "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
+            "tinyshakespeare/input.txt"
+        ),
+        archive=None,
+        files=(
+            _RemoteFile(
+                "input.txt",
+                member=None,
+                sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+            ),
+        ),
+    ),
+    "tatoeba": _RemoteDataset(
+        title="Tatoeba English-French pairs",
+        folder="tatoeba_eng_fra",
+        url="https://www.manythings.org/anki/fra-eng.zip",
+        archive="zip",
+        # The archive is updated over time: no fixed digest, the format is checked.
+        files=(
+            _RemoteFile("eng-fra-18k.txt", "fra.txt", None, _tatoeba_18k),
+            _RemoteFile("eng-fra-5k-attributed.txt", "fra.txt", None, _tatoeba_5k_attributed),
+        ),
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------
+# Parsing helpers
+# --------------------------------------------------------------------------------------
+
+
+def _split_lines(text: str) -> list[str]:
+    """Split on ``"\\n"`` only, drop the empty string after a final newline, strip ``"\\r"``.
+
+    ``str.splitlines`` is not used: it also splits on characters such as ``"\\x85"``,
+    which occur inside the latin-1 movie reviews.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]
+
+
+def _labelled_result(
+    texts: list[str],
+    target: np.ndarray,
+    *,
+    target_names: list[str],
+    descr: str,
+    return_X_y: bool,
+    as_frame: bool,
+) -> Bunch | tuple[Any, Any]:
+    """Package texts and labels as a Bunch or ``(X, y)``, as lists/arrays or pandas."""
+    frame = None
+    data: Any = texts
+    labels: Any = target
+    if as_frame:
+        import pandas as pd
+
+        data = pd.Series(texts, name="text", dtype=object)
+        labels = pd.Series(target, name="label")
+        frame = pd.concat([data, labels], axis=1)
+    if return_X_y:
+        return data, labels
+    return Bunch(data=data, target=labels, target_names=target_names, frame=frame, DESCR=descr)
+
+
+# --------------------------------------------------------------------------------------
+# Loaders
+# --------------------------------------------------------------------------------------
+
+_SMS_DESCR = """\
+SMS Spam Collection v.1
+-----------------------
+
+5,574 English SMS messages labelled "ham" (4,827) or "spam" (747), in file order.
+
+Source: UCI Machine Learning Repository, data set 228,
+https://archive.ics.uci.edu/dataset/228/sms+spam+collection
+
+Almeida, T. A., Gómez Hidalgo, J. M. and Yamakami, A. (2011). Contributions to the study
+of SMS spam filtering: new collection and results. ACM DocEng 2011.
+
+The collection holds duplicate messages: split so that the same text is never on both
+sides of a train/test split.
+"""
+
+
+def load_sms_spam(
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    as_frame: bool = False,
+) -> Bunch | tuple[Any, Any]:
+    """Load the SMS Spam Collection (binary text classification).
+
+    =================  ==============
+    Samples total      5,574
+    Classes            2 (ham, spam)
+    Samples per class  4,827 / 747
+    Features           text (str)
+    =================  ==============
+
+    Read from ``<data_home>/sms_spam/SMSSpamCollection`` (UTF-8, one
+    ``label<TAB>message`` a line), downloaded from the UCI repository if missing.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data folder; see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise ``FileNotFoundError`` instead of downloading a missing file.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas Series of str named ``"text"``, ``target`` a Series
+        named ``"label"`` and ``frame`` a DataFrame holding both.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``data`` (list of str, the messages), ``target`` (ndarray of object, ``"ham"`` or
+        ``"spam"``), ``target_names`` (``["ham", "spam"]``), ``frame`` (None unless
+        ``as_frame``) and ``DESCR``.
+    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If the file is missing and cannot be downloaded.
+
+    Examples
+    --------
+    >>> from sk_rnn.datasets import load_sms_spam
+    >>> X, y = load_sms_spam(return_X_y=True)  # doctest: +SKIP
+    >>> len(X), (y == "spam").sum()  # doctest: +SKIP
+    (5574, 747)
+    """
+    path = _fetch_file(
+        "sms_spam",
+        "SMSSpamCollection",
+        data_home=data_home,
+        download_if_missing=download_if_missing,
+    )
+    target_names = ["ham", "spam"]
+    texts, labels = [], []
+    for number, line in enumerate(_split_lines(path.read_text(encoding="utf-8")), start=1):
+        label, tab, text = line.partition("\t")
+        if not tab or label not in target_names:
+            raise ValueError(f"{path}, line {number}: expected 'ham|spam<TAB>text', got {line!r}")
+        labels.append(label)
+        texts.append(text)
+    return _labelled_result(
+        texts,
+        np.asarray(labels, dtype=object),
+        target_names=target_names,
+        descr=_SMS_DESCR,
+        return_X_y=return_X_y,
+        as_frame=as_frame,
+    )
+
+
+_MR_DESCR = """\
+Movie review sentence polarity data set v1.0 ("MR")
+---------------------------------------------------
+
+10,662 snippets of Rotten Tomatoes reviews, 5,331 positive (target 1) then 5,331
+negative (target 0). Lower-cased and pre-tokenised; decoded from latin-1. The usual
+protocol is 10-fold cross-validation (shuffle: the classes come in two blocks).
+
+Source: https://www.cs.cornell.edu/people/pabo/movie-review-data/
+
+Pang, B. and Lee, L. (2005). Seeing stars: exploiting class relationships for sentiment
+categorization with respect to rating scales. ACL 2005.
+"""
+
+
+def load_movie_reviews(
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    as_frame: bool = False,
+) -> Bunch | tuple[Any, Any]:
+    """Load the movie review sentence polarity data set ("MR", binary classification).
+
+    =================  ==========================
+    Samples total      10,662
+    Classes            2 (0: negative, 1: positive)
+    Samples per class  5,331
+    Features           text (str)
+    =================  ==========================
+
+    Read from ``<data_home>/mr_polarity/rt-polarity.pos`` and ``rt-polarity.neg``
+    (latin-1, one sentence a line), downloaded from Cornell if missing. Lines are split
+    on ``"\\n"`` only and trailing whitespace is stripped. The samples are ordered: all
+    positive sentences (in file order), then all negative ones, so shuffle before
+    splitting.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data folder; see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise ``FileNotFoundError`` instead of downloading a missing file.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas Series of str named ``"text"``, ``target`` a Series
+        named ``"label"`` and ``frame`` a DataFrame holding both.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``data`` (list of str), ``target`` (ndarray of int64, 1 for positive and 0 for
+        negative), ``target_names`` (``["negative", "positive"]``), ``frame`` (None
+        unless ``as_frame``) and ``DESCR``.
+    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If a file is missing and cannot be downloaded.
+    """
+    texts: list[str] = []
+    labels: list[int] = []
+    for filename, label in (("rt-polarity.pos", 1), ("rt-polarity.neg", 0)):
+        path = _fetch_file(
+            "movie_reviews",
+            filename,
+            data_home=data_home,
+            download_if_missing=download_if_missing,
+        )
+        lines = [line.rstrip() for line in _split_lines(path.read_text(encoding="latin-1"))]
+        texts.extend(lines)
+        labels.extend([label] * len(lines))
+    return _labelled_result(
+        texts,
+        np.asarray(labels, dtype=np.int64),
+        target_names=["negative", "positive"],
+        descr=_MR_DESCR,
+        return_X_y=return_X_y,
+        as_frame=as_frame,
+    )
+
+
+def load_tiny_shakespeare(
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    split: Literal["train", "validation"] | None = None,
+) -> str:
+    """Load Tiny Shakespeare, a 1,115,394-character corpus for character-level models.
+
+    Read from ``<data_home>/tinyshakespeare/input.txt`` (ASCII, 65 distinct characters),
+    downloaded from the char-rnn repository if missing. Public domain.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data folder; see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise ``FileNotFoundError`` instead of downloading a missing file.
+    split : {"train", "validation"} or None, default=None
+        ``"train"`` gives the first ``int(0.9 * n)`` characters, ``"validation"`` the
+        rest (the split used by nanoGPT); None gives the whole text.
+
+    Returns
+    -------
+    str
+        The text (or the requested part of it).
+
+    Raises
+    ------
+    ValueError
+        If ``split`` is not one of the values above.
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If the file is missing and cannot be downloaded.
+    """
+    if split not in (None, "train", "validation"):
+        raise ValueError(f"split must be 'train', 'validation' or None, got split={split!r}")
+    path = _fetch_file(
+        "tiny_shakespeare",
+        "input.txt",
+        data_home=data_home,
+        download_if_missing=download_if_missing,
+    )
+    with open(path, encoding="utf-8", newline="") as f:  # ASCII; keep "\n" as it is
+        text = f.read()
+    if split is None:
+        return text
+    cut = int(0.9 * len(text))
+    return text[:cut] if split == "train" else text[cut:]
+
+
+_TATOEBA_DESCR = """\
+Tatoeba English-French sentence pairs
+-------------------------------------
+
+Short English sentences (data) and their French translations (target) from the Tatoeba
+project, via the bilingual sentence pairs of https://www.manythings.org/anki/.
+Subset "18k": 18,066 pairs whose English side has 1 to 5 words. Subset "5k-attributed":
+5,000 pairs with the Tatoeba attribution of each sentence (``attribution``).
+
+Licence: CC-BY 2.0 (France); credit the sentences' authors (see the attribution).
+
+The source archive is updated over time, so a fresh download may hold different pairs
+than an older copy; its format is checked, but it has no fixed checksum. An English
+sentence often has several translations: split so that the same English sentence is
+never on both sides of a train/test split.
+"""
+
+
+def load_tatoeba_pairs(
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    subset: Literal["18k", "5k-attributed"] = "18k",
+    return_X_y: bool = False,
+    as_frame: bool = False,
+) -> Bunch | tuple[Any, Any]:
+    """Load English-French sentence pairs from Tatoeba (sequence-to-sequence).
+
+    Read from ``<data_home>/tatoeba_eng_fra/eng-fra-18k.txt`` (UTF-8,
+    ``english<TAB>french``, 18,066 pairs) or ``eng-fra-5k-attributed.txt``
+    (``english<TAB>french<TAB>attribution``, 5,000 pairs). If missing, both files are
+    built from manythings.org's ``fra-eng.zip``: the first 18,066 pairs (in file order)
+    whose English side has 1 to 5 words, and the first 5,000 pairs with their
+    attribution. That archive changes over time, so it is format-checked rather than
+    checksummed.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data folder; see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise ``FileNotFoundError`` instead of downloading a missing file.
+    subset : {"18k", "5k-attributed"}, default="18k"
+        Which file to load.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` (English, French) instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` and ``target`` are pandas Series named ``"english"`` and
+        ``"french"`` (and ``attribution`` one named ``"attribution"``) and ``frame`` a
+        DataFrame holding them.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``data`` (list of str, English), ``target`` (list of str, French),
+        ``attribution`` (list of str for ``"5k-attributed"``, else None), ``frame``
+        (None unless ``as_frame``) and ``DESCR``.
+    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    ValueError
+        If ``subset`` is unknown or a line of the file is malformed.
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If the file is missing and cannot be downloaded.
+    """
+    if subset not in _TATOEBA_SUBSETS:
+        raise ValueError(f"subset must be one of {sorted(_TATOEBA_SUBSETS)}, got subset={subset!r}")
+    filename, _, n_fields = _TATOEBA_SUBSETS[subset]
+    path = _fetch_file(
+        "tatoeba", filename, data_home=data_home, download_if_missing=download_if_missing
+    )
+    columns: list[list[str]] = [[] for _ in range(n_fields)]
+    for number, line in enumerate(_split_lines(path.read_text(encoding="utf-8")), start=1):
+        fields = [field.strip() for field in line.split("\t")]
+        if len(fields) != n_fields:
+            raise ValueError(
+                f"{path}, line {number}: expected {n_fields} tab-separated fields, "
+                f"got {len(fields)}: {line!r}"
+            )
+        for column, field in zip(columns, fields, strict=True):
+            column.append(field)
+
+    names = ["english", "french", "attribution"][:n_fields]
+    values: list[Any] = list(columns)
+    frame = None
+    if as_frame:
+        import pandas as pd
+
+        values = [
+            pd.Series(col, name=name, dtype=object)
+            for col, name in zip(columns, names, strict=True)
+        ]
+        frame = pd.concat(values, axis=1)
+    if return_X_y:
+        return values[0], values[1]
+    return Bunch(
+        data=values[0],
+        target=values[1],
+        attribution=values[2] if n_fields == 3 else None,
+        frame=frame,
+        DESCR=_TATOEBA_DESCR,
+    )

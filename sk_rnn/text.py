@@ -1,0 +1,411 @@
+"""Tokenisers, vocabularies and :class:`TextVectorizer`.
+
+A :class:`TextVectorizer` turns raw strings into ragged sequences of token ids, the input
+that the recurrent estimators embed. Id ``0`` is reserved for padding and id ``1`` for
+tokens that were not in the training vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["TextVectorizer", "PAD_ID", "UNK_ID", "PAD_TOKEN", "UNK_TOKEN"]
+
+PAD_ID = 0
+UNK_ID = 1
+PAD_TOKEN = "<pad>"
+UNK_TOKEN = "<unk>"
+_N_RESERVED = 2
+
+# Words (letters, digits, underscore and apostrophes inside words, so "don't" stays one
+# token) and every other non-space character on its own: "£" and "!" carry signal in spam
+# and sentiment.
+_WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+
+
+def word_tokenize(text: str) -> list[str]:
+    """Split ``text`` into words and single punctuation or symbol characters.
+
+    Parameters
+    ----------
+    text : str
+        The text to split.
+
+    Returns
+    -------
+    list of str
+        The tokens in order.
+
+    Examples
+    --------
+    >>> word_tokenize("Don't call 0800-123!")
+    ["Don't", 'call', '0800', '-', '123', '!']
+    """
+    return _WORD_PATTERN.findall(text)
+
+
+def char_tokenize(text: str) -> list[str]:
+    """Split ``text`` into its characters.
+
+    Parameters
+    ----------
+    text : str
+        The text to split.
+
+    Returns
+    -------
+    list of str
+        One token per character, spaces included.
+    """
+    return list(text)
+
+
+_TOKENIZERS: dict[str, Callable[[str], list[str]]] = {
+    "word": word_tokenize,
+    "char": char_tokenize,
+}
+
+
+def check_texts(X, name: str = "X") -> list[str]:
+    """Validate that ``X`` is a non-empty iterable of strings and return it as a list.
+
+    Parameters
+    ----------
+    X : iterable of str
+        List, tuple, 1-D array or pandas Series of strings.
+    name : str, default="X"
+        The argument name used in error messages.
+
+    Returns
+    -------
+    list of str
+        A new list; ``X`` itself is not modified.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is a single string or holds an item that is not a string.
+    ValueError
+        If ``X`` is empty or not one-dimensional.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            f"{name} must be an iterable of strings (one document per sample), "
+            f"got a single {type(X).__name__}; wrap it in a list."
+        )
+    if hasattr(X, "ndim") and X.ndim != 1:
+        raise ValueError(
+            f"{name} must be one-dimensional (one string per sample), got an array "
+            f"of shape {X.shape}."
+        )
+    if not isinstance(X, Iterable):
+        raise TypeError(f"{name} must be an iterable of strings, got {type(X).__name__}.")
+    texts = list(X.tolist() if hasattr(X, "tolist") else X)
+    if not texts:
+        raise ValueError(f"{name} is empty: at least one document is needed.")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"{name}[{i}] must be a string, found {type(text).__name__} ({text!r:.40})."
+            )
+    return texts
+
+
+class TextVectorizer(TransformerMixin, BaseEstimator):
+    """Map raw texts to ragged sequences of token ids.
+
+    The vocabulary is learnt in :meth:`fit`, most frequent tokens first. Id 0 is the
+    padding token ``"<pad>"`` and id 1 the unknown token ``"<unk>"``, to which every token
+    outside the vocabulary is mapped.
+
+    Parameters
+    ----------
+    tokenizer : {"word", "char"} or callable, default="word"
+        ``"word"`` splits into words and single punctuation characters, ``"char"`` into
+        characters; a callable takes a string and returns a list of string tokens.
+    lowercase : bool, default=True
+        Lower-case texts before tokenising.
+    max_features : int or None, default=None
+        Keep only the ``max_features`` most frequent tokens (the two reserved ids are not
+        counted). ``None`` keeps all.
+    min_freq : int, default=1
+        Drop tokens seen fewer than ``min_freq`` times in the training texts.
+    max_length : int or None, default=None
+        Keep only the first ``max_length`` tokens of each text in :meth:`transform`.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        Token to id, reserved tokens included.
+    n_tokens_ : int
+        Size of the vocabulary, reserved tokens included (the embedding's row count).
+    token_counts_ : dict of str to int
+        Training frequency of each kept token.
+
+    See Also
+    --------
+    sklearn.feature_extraction.text.CountVectorizer : Bag-of-words counterpart.
+    RNNClassifier : Accepts raw strings and builds a ``TextVectorizer`` itself.
+
+    Examples
+    --------
+    >>> from sk_rnn import TextVectorizer
+    >>> vec = TextVectorizer().fit(["a good film", "a bad film"])
+    >>> vec.transform(["a good plot"])[0].tolist()
+    [2, 5, 1]
+    >>> vec.inverse_transform(vec.transform(["a good plot"]))
+    [['a', 'good', '<unk>']]
+    """
+
+    def __init__(
+        self,
+        tokenizer: str | Callable[[str], list[str]] = "word",
+        lowercase: bool = True,
+        max_features: int | None = None,
+        min_freq: int = 1,
+        max_length: int | None = None,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.lowercase = lowercase
+        self.max_features = max_features
+        self.min_freq = min_freq
+        self.max_length = max_length
+
+    def _get_tokenizer(self) -> Callable[[str], list[str]]:
+        if callable(self.tokenizer):
+            return self.tokenizer
+        if isinstance(self.tokenizer, str) and self.tokenizer in _TOKENIZERS:
+            return _TOKENIZERS[self.tokenizer]
+        raise ValueError(
+            f"tokenizer must be 'word', 'char' or a callable, got {self.tokenizer!r}."
+        )
+
+    def _validate_params(self) -> None:
+        self._get_tokenizer()
+        for name, low in (("max_features", 1), ("min_freq", 1), ("max_length", 1)):
+            value = getattr(self, name)
+            if value is None and name != "min_freq":
+                continue
+            if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
+                raise ValueError(
+                    f"{name} must be an integer >= {low}"
+                    f"{'' if name == 'min_freq' else ' or None'}, got {value!r}."
+                )
+
+    def _tokenize(self, texts: Sequence[str]) -> list[list[str]]:
+        tokenize = self._get_tokenizer()
+        out = []
+        for text in texts:
+            tokens = tokenize(text.lower() if self.lowercase else text)
+            if not isinstance(tokens, list):
+                tokens = list(tokens)
+            out.append(tokens)
+        return out
+
+    def fit(self, X, y=None) -> TextVectorizer:
+        """Learn the vocabulary of ``X``.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Training texts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TextVectorizer
+            The fitted vectorizer.
+        """
+        self._validate_params()
+        texts = check_texts(X)
+        counts: Counter[str] = Counter()
+        for tokens in self._tokenize(texts):
+            counts.update(tokens)
+        for reserved in (PAD_TOKEN, UNK_TOKEN):
+            counts.pop(reserved, None)
+        # Most frequent first, ties broken alphabetically so the ids do not depend on the
+        # order of the documents.
+        kept = sorted(
+            (tok for tok, c in counts.items() if c >= self.min_freq),
+            key=lambda tok: (-counts[tok], tok),
+        )
+        if self.max_features is not None:
+            kept = kept[: self.max_features]
+        if not kept:
+            raise ValueError(
+                f"the vocabulary is empty: no token of X occurs at least min_freq="
+                f"{self.min_freq} times."
+            )
+        self.vocabulary_ = {PAD_TOKEN: PAD_ID, UNK_TOKEN: UNK_ID}
+        self.vocabulary_.update({tok: i + _N_RESERVED for i, tok in enumerate(kept)})
+        self._id_to_token = np.array(list(self.vocabulary_), dtype=object)
+        self.token_counts_ = {tok: counts[tok] for tok in kept}
+        self.n_tokens_ = len(self.vocabulary_)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Map each text to an array of token ids.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Texts to encode.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), dtype=object
+            Element ``i`` is a 1-D ``int64`` array with the ids of text ``i`` (empty for a
+            text without tokens).
+        """
+        check_is_fitted(self, "vocabulary_")
+        texts = check_texts(X)
+        vocab = self.vocabulary_
+        out = np.empty(len(texts), dtype=object)
+        for i, tokens in enumerate(self._tokenize(texts)):
+            if self.max_length is not None:
+                tokens = tokens[: self.max_length]
+            out[i] = np.fromiter((vocab.get(t, UNK_ID) for t in tokens), np.int64, len(tokens))
+        return out
+
+    def inverse_transform(self, X) -> list[list[str]]:
+        """Map sequences of token ids back to tokens.
+
+        Parameters
+        ----------
+        X : iterable of 1-D int arrays
+            Output of :meth:`transform`.
+
+        Returns
+        -------
+        list of list of str
+            The tokens of each sequence; padding ids are dropped.
+        """
+        check_is_fitted(self, "vocabulary_")
+        out = []
+        for i, ids in enumerate(X):
+            ids = np.asarray(ids)
+            if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+                raise ValueError(f"X[{i}] must be a 1-D sequence of integer token ids.")
+            if ids.size and (ids.min() < 0 or ids.max() >= self.n_tokens_):
+                raise ValueError(
+                    f"X[{i}] holds ids outside [0, {self.n_tokens_ - 1}] (the vocabulary)."
+                )
+            out.append(self._id_to_token[ids[ids != PAD_ID]].tolist())
+        return out
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Return the vocabulary in id order (reserved tokens first).
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        ndarray of str
+            Token ``i`` is the token with id ``i``.
+        """
+        check_is_fitted(self, "vocabulary_")
+        return np.asarray(self._id_to_token, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
+
+
+def _read_vector_file(path, wanted: set[str]) -> dict[str, np.ndarray]:
+    """Vectors of the ``wanted`` words from a word2vec/GloVe text file."""
+    vectors: dict[str, np.ndarray] = {}
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line_no, line in enumerate(handle):
+            parts = line.rstrip().split(" ")
+            if line_no == 0 and len(parts) == 2 and all(p.isdigit() for p in parts):
+                continue  # word2vec header "n_words dim"
+            if len(parts) < 2:
+                continue
+            word = parts[0]
+            if word in wanted or word.lower() in wanted:
+                try:
+                    vectors[word] = np.asarray(parts[1:], dtype=np.float32)
+                except ValueError:
+                    raise ValueError(
+                        f"embeddings file {path!s}, line {line_no + 1}: expected a word "
+                        "followed by numbers."
+                    ) from None
+    return vectors
+
+
+def build_embedding_matrix(
+    embeddings, tokens: Sequence[str], rng: np.random.RandomState
+) -> tuple[np.ndarray, int]:
+    """Build an embedding matrix for ``tokens`` from pretrained vectors.
+
+    Parameters
+    ----------
+    embeddings : str, path, dict, gensim KeyedVectors or ndarray
+        A word-vector text file (word2vec or GloVe format), a mapping from word to vector,
+        an object with ``key_to_index`` and ``__getitem__`` (gensim ``KeyedVectors``), or
+        a ready ``(len(tokens), dim)`` array.
+    tokens : sequence of str
+        The vocabulary in id order (id 0 is padding and gets a zero vector).
+    rng : RandomState
+        Draws the vectors of tokens that have none (uniform in +-0.05).
+
+    Returns
+    -------
+    matrix : ndarray of shape (len(tokens), dim), float32
+    n_found : int
+        How many tokens had a pretrained vector.
+    """
+    import os
+
+    if isinstance(embeddings, np.ndarray):
+        if embeddings.ndim != 2 or embeddings.shape[0] != len(tokens):
+            raise ValueError(
+                f"embeddings array must have shape ({len(tokens)}, dim) (one row per token "
+                f"id), got {embeddings.shape}."
+            )
+        return np.asarray(embeddings, dtype=np.float32).copy(), len(tokens)
+    if isinstance(embeddings, (str, os.PathLike)):
+        if not os.path.isfile(embeddings):
+            raise ValueError(f"embeddings file {embeddings!s} does not exist.")
+        lookup = _read_vector_file(embeddings, set(tokens))
+        contains, get = lookup.__contains__, lookup.__getitem__
+    elif hasattr(embeddings, "key_to_index"):  # gensim KeyedVectors
+        contains, get = embeddings.key_to_index.__contains__, embeddings.__getitem__
+    elif isinstance(embeddings, dict):
+        contains, get = embeddings.__contains__, embeddings.__getitem__
+    else:
+        raise TypeError(
+            "embeddings must be a path to a word-vector text file, a dict of word to "
+            f"vector, a gensim KeyedVectors or an array; got {type(embeddings).__name__}."
+        )
+    found: dict[int, np.ndarray] = {}
+    for i, token in enumerate(tokens[_N_RESERVED:], start=_N_RESERVED):
+        for candidate in (token, token.lower()):
+            if contains(candidate):
+                found[i] = np.asarray(get(candidate), dtype=np.float32).ravel()
+                break
+    if not found:
+        raise ValueError("embeddings: none of the vocabulary's tokens has a vector.")
+    dims = {v.shape[0] for v in found.values()}
+    if len(dims) != 1:
+        raise ValueError(f"embeddings: vectors have different sizes {sorted(dims)}.")
+    dim = dims.pop()
+    matrix = rng.uniform(-0.05, 0.05, size=(len(tokens), dim)).astype(np.float32)
+    matrix[PAD_ID] = 0.0
+    for i, vector in found.items():
+        matrix[i] = vector
+    return matrix, len(found)

@@ -1,0 +1,332 @@
+"""Tests for :mod:`sk_rnn.datasets`, on the real data files and offline downloads."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import urllib.error
+import urllib.request
+import zipfile
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sk_rnn import datasets
+from sk_rnn.datasets import (
+    ChecksumMismatchError,
+    DatasetDownloadError,
+    get_data_home,
+    load_movie_reviews,
+    load_sms_spam,
+    load_tatoeba_pairs,
+    load_tiny_shakespeare,
+)
+
+_DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def data_home() -> Path:
+    """The folder with the real data files (``SK_RNN_TEST_DATA`` or ``../shared/data``)."""
+    path = Path(os.environ.get("SK_RNN_TEST_DATA") or _DEFAULT_DATA)
+    if not path.is_dir():
+        pytest.skip(
+            f"data folder {path} not found: set SK_RNN_TEST_DATA to a folder holding "
+            "sms_spam/, mr_polarity/, tinyshakespeare/ and tatoeba_eng_fra/"
+        )
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Fail any test that would reach the network."""
+    real_urlopen = urllib.request.urlopen
+
+    def local_only(request, *args, **kwargs):
+        url = request.full_url if isinstance(request, urllib.request.Request) else request
+        if not url.startswith("file:"):
+            raise AssertionError(f"test tried to download {url}")
+        return real_urlopen(request, *args, **kwargs)
+
+    monkeypatch.setattr(urllib.request, "urlopen", local_only)
+
+
+def _point_at(monkeypatch, key: str, path: Path) -> None:
+    """Make data set ``key`` download from the local file ``path``."""
+    monkeypatch.setitem(
+        datasets._DATASETS, key, replace(datasets._DATASETS[key], url=path.as_uri())
+    )
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+# --------------------------------------------------------------------------------------
+# get_data_home
+# --------------------------------------------------------------------------------------
+
+
+def test_get_data_home_precedence(monkeypatch, tmp_path):
+    monkeypatch.delenv("SK_RNN_DATA_HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert get_data_home() == tmp_path / "home" / ".cache" / "sk_rnn"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert get_data_home() == tmp_path / "xdg" / "sk_rnn"
+    monkeypatch.setenv("SK_RNN_DATA_HOME", str(tmp_path / "env"))
+    assert get_data_home() == tmp_path / "env"
+    assert get_data_home(tmp_path / "arg") == tmp_path / "arg"
+    assert get_data_home("~/data") == tmp_path / "home" / "data"
+    assert isinstance(get_data_home(str(tmp_path)), Path)
+    # Reading the location creates nothing.
+    assert not any(tmp_path.iterdir())
+
+
+def test_env_var_is_honoured(monkeypatch, data_home):
+    monkeypatch.setenv("SK_RNN_DATA_HOME", str(data_home))
+    assert get_data_home() == data_home
+    assert len(load_tiny_shakespeare(download_if_missing=False)) == 1_115_394
+
+
+# --------------------------------------------------------------------------------------
+# The real data
+# --------------------------------------------------------------------------------------
+
+
+def test_sms_spam(data_home):
+    bunch = load_sms_spam(data_home=data_home)
+    assert len(bunch.data) == len(bunch.target) == 5_574
+    assert Counter(bunch.target) == {"ham": 4_827, "spam": 747}
+    assert bunch.target_names == ["ham", "spam"]
+    assert bunch.frame is None
+    assert "SMS" in bunch.DESCR
+    assert all(isinstance(text, str) and "\t" not in text for text in bunch.data)
+    assert bunch.data[0].startswith("Go until jurong point")
+    X, y = load_sms_spam(data_home=data_home, return_X_y=True)
+    assert X == bunch.data and np.array_equal(y, bunch.target)
+
+
+def test_sms_spam_as_frame(data_home):
+    bunch = load_sms_spam(data_home=data_home, as_frame=True)
+    assert isinstance(bunch.data, pd.Series) and isinstance(bunch.target, pd.Series)
+    assert isinstance(bunch.frame, pd.DataFrame)
+    assert bunch.frame.shape == (5_574, 2)
+    assert list(bunch.frame.columns) == ["text", "label"]
+    assert bunch.target.value_counts().to_dict() == {"ham": 4_827, "spam": 747}
+    X, y = load_sms_spam(data_home=data_home, return_X_y=True, as_frame=True)
+    assert isinstance(X, pd.Series) and isinstance(y, pd.Series)
+
+
+def test_movie_reviews(data_home):
+    bunch = load_movie_reviews(data_home=data_home)
+    assert len(bunch.data) == 10_662
+    assert bunch.target.dtype == np.int64
+    assert np.bincount(bunch.target).tolist() == [5_331, 5_331]
+    # Positives first, then negatives.
+    assert bunch.target[:5_331].all() and not bunch.target[5_331:].any()
+    assert bunch.target_names == ["negative", "positive"]
+    assert bunch.data[0].startswith("the rock is destined to be the 21st century's")
+    # latin-1 decoded: non-ASCII characters are present, no replacement characters.
+    assert any(any(ord(c) > 127 for c in text) for text in bunch.data)
+    assert not any("\ufffd" in text for text in bunch.data)
+    # Lines are split on "\n" only and trailing whitespace is stripped.
+    assert not any("\n" in text or text != text.rstrip() for text in bunch.data)
+    assert all(text for text in bunch.data)
+    X, y = load_movie_reviews(data_home=data_home, return_X_y=True, as_frame=True)
+    assert isinstance(X, pd.Series) and len(X) == 10_662
+    assert y.dtype == np.int64
+
+
+def test_tiny_shakespeare(data_home):
+    text = load_tiny_shakespeare(data_home=data_home)
+    assert len(text) == 1_115_394
+    assert len(set(text)) == 65
+    assert text.startswith("First Citizen:")
+    train = load_tiny_shakespeare(data_home=data_home, split="train")
+    validation = load_tiny_shakespeare(data_home=data_home, split="validation")
+    assert len(train) == int(0.9 * 1_115_394)
+    assert train + validation == text
+
+
+def test_tiny_shakespeare_bad_split(data_home):
+    with pytest.raises(ValueError, match="split"):
+        load_tiny_shakespeare(data_home=data_home, split="test")
+
+
+def test_tatoeba_pairs(data_home):
+    bunch = load_tatoeba_pairs(data_home=data_home)
+    assert len(bunch.data) == len(bunch.target) == 18_066
+    assert bunch.attribution is None
+    assert (bunch.data[0], bunch.target[0]) == ("Go.", "Va !")
+    assert all(1 <= len(english.split()) <= 5 for english in bunch.data)
+    assert all(bunch.data) and all(bunch.target)
+    assert any(any(ord(c) > 127 for c in french) for french in bunch.target)
+
+    bunch = load_tatoeba_pairs(data_home=data_home, subset="5k-attributed")
+    assert len(bunch.data) == len(bunch.target) == len(bunch.attribution) == 5_000
+    assert all("tatoeba.org" in credit for credit in bunch.attribution)
+
+
+def test_tatoeba_pairs_as_frame(data_home):
+    bunch = load_tatoeba_pairs(data_home=data_home, subset="5k-attributed", as_frame=True)
+    assert isinstance(bunch.frame, pd.DataFrame)
+    assert list(bunch.frame.columns) == ["english", "french", "attribution"]
+    assert bunch.frame.shape == (5_000, 3)
+    assert isinstance(bunch.attribution, pd.Series)
+    X, y = load_tatoeba_pairs(data_home=data_home, return_X_y=True, as_frame=True)
+    assert isinstance(X, pd.Series) and isinstance(y, pd.Series) and len(X) == 18_066
+
+
+def test_tatoeba_bad_subset(data_home):
+    with pytest.raises(ValueError, match="subset"):
+        load_tatoeba_pairs(data_home=data_home, subset="all")
+
+
+# --------------------------------------------------------------------------------------
+# Missing files and downloads (all offline)
+# --------------------------------------------------------------------------------------
+
+_LOADERS = {
+    "sms_spam": (load_sms_spam, "sms_spam/SMSSpamCollection"),
+    "movie_reviews": (load_movie_reviews, "mr_polarity/rt-polarity.pos"),
+    "tiny_shakespeare": (load_tiny_shakespeare, "tinyshakespeare/input.txt"),
+    "tatoeba": (load_tatoeba_pairs, "tatoeba_eng_fra/eng-fra-18k.txt"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(_LOADERS))
+def test_missing_file_without_download(key, tmp_path):
+    loader, relative = _LOADERS[key]
+    with pytest.raises(FileNotFoundError) as info:
+        loader(data_home=tmp_path / "empty", download_if_missing=False)
+    message = str(info.value)
+    assert str(tmp_path / "empty" / relative) in message
+    assert "SK_RNN_DATA_HOME" in message and "data_home" in message
+    assert not (tmp_path / "empty").exists()
+
+
+def test_download_zip(monkeypatch, tmp_path, data_home):
+    archive = tmp_path / "sms.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.write(data_home / "sms_spam" / "SMSSpamCollection", "SMSSpamCollection")
+        zf.writestr("readme", "not used")
+    _point_at(monkeypatch, "sms_spam", archive)
+
+    home = tmp_path / "cache" / "nested"
+    X, y = load_sms_spam(data_home=home, return_X_y=True)
+    assert len(X) == 5_574 and (y == "spam").sum() == 747
+    folder = home / "sms_spam"
+    assert sorted(p.name for p in folder.iterdir()) == ["SMSSpamCollection"]
+    # Cached: a second load does not download.
+    archive.unlink()
+    assert len(load_sms_spam(data_home=home).data) == 5_574
+
+
+def test_download_tar_gz(monkeypatch, tmp_path, data_home):
+    archive = tmp_path / "rt-polaritydata.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for suffix in ("pos", "neg"):
+            tf.add(
+                data_home / "mr_polarity" / f"rt-polarity.{suffix}",
+                f"rt-polaritydata/rt-polarity.{suffix}",
+            )
+    _point_at(monkeypatch, "movie_reviews", archive)
+
+    bunch = load_movie_reviews(data_home=tmp_path / "home")
+    assert np.bincount(bunch.target).tolist() == [5_331, 5_331]
+    folder = tmp_path / "home" / "mr_polarity"
+    assert sorted(p.name for p in folder.iterdir()) == ["rt-polarity.neg", "rt-polarity.pos"]
+    for suffix in ("pos", "neg"):
+        name = f"rt-polarity.{suffix}"
+        assert (folder / name).read_bytes() == (data_home / "mr_polarity" / name).read_bytes()
+
+
+def test_download_plain_file(monkeypatch, tmp_path, data_home):
+    _point_at(monkeypatch, "tiny_shakespeare", data_home / "tinyshakespeare" / "input.txt")
+    text = load_tiny_shakespeare(data_home=tmp_path, split="validation")
+    assert len(text) == 1_115_394 - int(0.9 * 1_115_394)
+    assert (tmp_path / "tinyshakespeare" / "input.txt").is_file()
+    assert _leftovers(tmp_path / "tinyshakespeare") == []
+
+
+def _fake_fra_txt(data_home: Path) -> bytes:
+    """A ``fra.txt``: the 5,000 attributed lines, then the 18k pairs with a credit."""
+    folder = data_home / "tatoeba_eng_fra"
+    attributed = (folder / "eng-fra-5k-attributed.txt").read_text(encoding="utf-8")
+    pairs = (folder / "eng-fra-18k.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    more = "".join(f"{pair}\tCC-BY 2.0 (France) test\n" for pair in pairs)
+    longer = "This English sentence has six words.\tPhrase trop longue.\tCC-BY test\n"
+    return (attributed + longer + more).encode("utf-8")
+
+
+def test_download_tatoeba_builds_both_subsets(monkeypatch, tmp_path, data_home):
+    archive = tmp_path / "fra-eng.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("fra.txt", _fake_fra_txt(data_home))
+        zf.writestr("_about.txt", "about")
+    _point_at(monkeypatch, "tatoeba", archive)
+
+    bunch = load_tatoeba_pairs(data_home=tmp_path / "home")
+    assert len(bunch.data) == 18_066
+    assert "This English sentence has six words." not in bunch.data
+    assert all(1 <= len(english.split()) <= 5 for english in bunch.data)
+    archive.unlink()  # both files came from the one download
+    attributed = load_tatoeba_pairs(data_home=tmp_path / "home", subset="5k-attributed")
+    original = load_tatoeba_pairs(data_home=data_home, subset="5k-attributed")
+    assert attributed.data == original.data
+    assert attributed.target == original.target
+    assert attributed.attribution == original.attribution
+
+
+def test_download_tatoeba_bad_format(monkeypatch, tmp_path):
+    archive = tmp_path / "fra-eng.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("fra.txt", "Go.\tVa !\n")  # no attribution, far too short
+    _point_at(monkeypatch, "tatoeba", archive)
+    with pytest.raises(DatasetDownloadError, match="not as expected"):
+        load_tatoeba_pairs(data_home=tmp_path / "home")
+    assert list((tmp_path / "home" / "tatoeba_eng_fra").iterdir()) == []
+
+
+def test_download_checksum_mismatch(monkeypatch, tmp_path, data_home):
+    archive = tmp_path / "rt-polaritydata.tar.gz"
+    corrupted = (data_home / "mr_polarity" / "rt-polarity.pos").read_bytes() + b"extra line\n"
+    with tarfile.open(archive, "w:gz") as tf:
+        tf.add(data_home / "mr_polarity" / "rt-polarity.neg", "rt-polaritydata/rt-polarity.neg")
+        info = tarfile.TarInfo("rt-polaritydata/rt-polarity.pos")
+        info.size = len(corrupted)
+        tf.addfile(info, io.BytesIO(corrupted))
+    _point_at(monkeypatch, "movie_reviews", archive)
+
+    folder = tmp_path / "home" / "mr_polarity"
+    with pytest.raises(ChecksumMismatchError) as info:
+        load_movie_reviews(data_home=tmp_path / "home")
+    assert isinstance(info.value, OSError)
+    message = str(info.value)
+    assert str(folder / "rt-polarity.pos") in message
+    assert datasets._DATASETS["movie_reviews"].files[0].sha256 in message
+    assert datasets._sha256(corrupted) in message
+    # Neither the bad file, nor the good one, nor any temporary is left behind.
+    assert list(folder.iterdir()) == []
+
+
+def test_download_offline(monkeypatch, tmp_path):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(DatasetDownloadError) as info:
+        load_sms_spam(data_home=tmp_path)
+    assert isinstance(info.value, OSError)
+    message = str(info.value)
+    assert "SMS Spam Collection" in message
+    assert datasets._DATASETS["sms_spam"].url in message
+    assert str(tmp_path / "sms_spam") in message
+    assert "SK_RNN_DATA_HOME" in message and "data_home" in message
+    assert _leftovers(tmp_path / "sms_spam") == []
