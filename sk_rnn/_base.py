@@ -24,7 +24,13 @@ from skorch.dataset import unpack_data
 from skorch.helper import predefined_split
 from skorch.utils import TeeGenerator
 
-from ._sequences import SequenceDataset, SequenceLoader, Sequences, pad_collate
+from ._sequences import (
+    SequenceDataset,
+    SequenceLoader,
+    Sequences,
+    equal_length_batches,
+    pad_collate,
+)
 from .nn import CELLS
 
 __all__ = ["BaseRNNEstimator", "SHARED_PARAMETERS_DOC", "fill_shared_doc", "RNNNet"]
@@ -39,9 +45,10 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
 PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16": torch.float16}
 
 SHARED_PARAMETERS_DOC = """\
-    cell_type : {"rnn", "lstm", "gru"}, default="gru"
+    cell_type : {"rnn", "lstm", "gru"}, default="lstm"
         Recurrent cell: :class:`torch.nn.RNN`, :class:`~torch.nn.LSTM` or
-        :class:`~torch.nn.GRU`.
+        :class:`~torch.nn.GRU`. On CPU the LSTM runs on oneDNN's fused kernel, about
+        twice as fast as the GRU at the same size.
     hidden_size : int, default=64
         Hidden units per direction and layer.
     num_layers : int, default=1
@@ -206,6 +213,22 @@ class BaseRNNEstimator(BaseEstimator):
     :meth:`_forward` on :class:`~sk_rnn._sequences.Sequences`.
     """
 
+    def _clear_fitted_state(self) -> None:
+        """Forget everything a previous ``fit`` learnt, so that a ``fit`` that fails
+        leaves an unfitted estimator (``NotFittedError``), never a half-replaced one."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
+
+    def _fit_cleanly(self, fit, *args):
+        """Run ``fit(*args)`` on a cleared estimator; if it fails, clear it again so that
+        the estimator is plainly unfitted rather than half-replaced."""
+        self._clear_fitted_state()
+        try:
+            return fit(*args)
+        except BaseException:
+            self._clear_fitted_state()
+            raise
+
     # -- parameters -------------------------------------------------------------------
     def _validate_shared_params(self) -> None:
         if self.cell_type not in CELLS:
@@ -232,7 +255,8 @@ class BaseRNNEstimator(BaseEstimator):
             raise ValueError(
                 f"precision must be one of {list(PRECISIONS)}, got {self.precision!r}."
             )
-        _check_number(self.verbose, "verbose", 0, None, integer=True)
+        _check_number(int(self.verbose) if isinstance(self.verbose, (bool, np.bool_))
+                      else self.verbose, "verbose", 0, None, integer=True)
         if self.callbacks is not None and (
             not isinstance(self.callbacks, (list, tuple))
             or not all(
@@ -411,8 +435,8 @@ class BaseRNNEstimator(BaseEstimator):
     def _forward(self, sequences: Sequences, batch_size: int = 256) -> np.ndarray:
         """Outputs of the fitted module for ``sequences``, in their original order.
 
-        Inference runs batched, sorted by length (least padding), under
-        :func:`torch.inference_mode`.
+        Inference runs in batches of equal-length sequences where possible (no padding,
+        unpacked), under :func:`torch.inference_mode`.
         """
         net = self.net_
         module = net.module_
@@ -420,15 +444,15 @@ class BaseRNNEstimator(BaseEstimator):
         device = torch.device(net.device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(
-                f"this model lives on {device} but CUDA is not available; move it with "
-                "sk_rnn.load(..., device='cpu') or set_params(device='cpu') and refit."
+                f"this model was trained on {device} but CUDA is not available here; "
+                "unpickle it on a machine with CUDA, or refit it with device='cpu'."
             )
         order = np.argsort(sequences.lengths, kind="stable")
+        batches = equal_length_batches(order, sequences.lengths, batch_size)
         chunks = []
         autocast = net._autocast() if net.amp_dtype is not None else None
         with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                idx = order[start : start + batch_size]
+            for idx in batches:
                 X, _ = pad_collate([(sequences.data[i], None) for i in idx])
                 x = X["x"].to(device, non_blocking=True)
                 if autocast is not None:
@@ -439,5 +463,5 @@ class BaseRNNEstimator(BaseEstimator):
                 chunks.append(out.float().cpu())
         outputs = torch.cat(chunks).numpy()
         result = np.empty_like(outputs)
-        result[order] = outputs
+        result[np.concatenate(batches)] = outputs
         return result

@@ -26,6 +26,7 @@ __all__ = [
     "to_numeric_sequences",
     "SequenceDataset",
     "LengthBucketSampler",
+    "equal_length_batches",
     "SequenceLoader",
     "pad_collate",
 ]
@@ -146,6 +147,11 @@ def infer_input_kind(X, name: str = "X") -> str:
         if len(X) == 0:
             raise ValueError(f"{name} is empty: at least one sample is needed.")
         first = _first_item(X)
+        if first is None:
+            raise ValueError(f"{name}[0] is None; every sample needs a sequence or a string.")
+        if isinstance(first, (list, tuple)) and len(first) == 0:
+            # an empty Python list says nothing about its type: look at the next one
+            first = next((x for x in X if len(x)), first)
         if _is_string(first):
             return "text"
         if isinstance(X, np.ndarray) and X.ndim == 2:
@@ -155,7 +161,7 @@ def infer_input_kind(X, name: str = "X") -> str:
             if arr.ndim == 2:
                 return "numeric"
             if arr.ndim == 1:
-                if arr.size and arr.dtype.kind in "iu":
+                if arr.dtype.kind in "iu" and (arr.size or isinstance(first, np.ndarray)):
                     if isinstance(X, np.ndarray) or _is_ragged(X):
                         return "tokens"
                     return "fixed"
@@ -192,6 +198,9 @@ def to_token_sequences(X, name: str = "X", vocab_size: int | None = None) -> Seq
     vocab_size : int or None
         When given, ids ``>= vocab_size`` are mapped to the unknown id (1).
 
+    An empty sequence (an empty document) becomes a single unknown token, so that every
+    document gets a prediction.
+
     Returns
     -------
     Sequences
@@ -204,7 +213,9 @@ def to_token_sequences(X, name: str = "X", vocab_size: int | None = None) -> Seq
         if arr.ndim != 1:
             raise ValueError(f"{name}[{i}] must be a 1-D sequence of token ids, got {arr.shape}.")
         if arr.size == 0:
-            raise ValueError(f"{name}[{i}] is an empty sequence; every sequence needs a step.")
+            # an empty document (TextVectorizer output of "") becomes one unknown token
+            data.append(np.array([UNK_ID], dtype=np.int64))
+            continue
         if arr.dtype.kind not in "iu":
             raise TypeError(f"{name}[{i}] must hold integer token ids, found dtype {arr.dtype}.")
         if arr.min() < 0:
@@ -256,6 +267,8 @@ def to_numeric_sequences(X, name: str = "X") -> Sequences:
     if isinstance(X, pd.DataFrame):
         items = _panel_to_list(X)
     elif isinstance(X, np.ndarray) and X.dtype != object and X.ndim in (2, 3):
+        if len(X) == 0:
+            raise ValueError(f"{name} is empty (shape {X.shape}): at least one sample is needed.")
         arr = np.asarray(X, dtype=np.float32)
         if arr.ndim == 2:
             arr = arr[:, :, None]
@@ -266,6 +279,8 @@ def to_numeric_sequences(X, name: str = "X") -> Sequences:
         return Sequences(list(arr), np.full(len(arr), arr.shape[1], dtype=np.int64))
     else:
         items = list(X)
+    if len(items) == 0:
+        raise ValueError(f"{name} is empty: at least one sample is needed.")
     data = []
     n_features = None
     for i, item in enumerate(items):
@@ -347,24 +362,66 @@ def pad_collate(batch: list) -> tuple[dict[str, torch.Tensor], torch.Tensor | No
     return {"x": torch.from_numpy(padded), "lengths": torch.from_numpy(lengths)}, y
 
 
-class LengthBucketSampler(Sampler):
-    """Yield batches of indices whose sequences have similar lengths.
+def equal_length_batches(
+    order: np.ndarray, lengths: np.ndarray, batch_size: int, offset: int = 0
+) -> list:
+    """Cut ``order`` (indices sorted by length) into batches of one length where possible.
 
-    When shuffling, the indices are shuffled, cut into pools of
-    ``batch_size * pool_batches`` items, each pool is sorted by length and cut into
-    batches, and the order of the batches is shuffled. Without shuffling, the batches
-    follow the sorted lengths (deterministic, the least padding: for inference).
+    Every run of equal lengths is cut into full batches; the remainders of the runs are
+    pooled, in length order, into mixed batches. Batches of one length need no padding and
+    run through the recurrent layer unpacked, which on CPU is up to 2.6x faster than a
+    packed batch (oneDNN's fused LSTM kernel); the few mixed batches are packed.
+
+    Parameters
+    ----------
+    order : ndarray of int
+        Indices sorted by ``lengths`` (ties in any order).
+    lengths : ndarray of int
+        Length of every sequence.
+    batch_size : int
+        Maximum batch size.
+    offset : int, default=0
+        Rotate the pooled remainders by this many places before cutting them, so that a
+        random offset varies the mixed batches from one epoch to the next (only the batch
+        that wraps around mixes short and long sequences).
+
+    Returns
+    -------
+    list of ndarray
+        Batches of indices.
+    """
+    sorted_lengths = lengths[order]
+    starts = np.flatnonzero(np.r_[True, sorted_lengths[1:] != sorted_lengths[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    batches, leftovers = [], []
+    for start, end in zip(starts, ends, strict=True):
+        n_full = (end - start) // batch_size * batch_size
+        batches.extend(order[i : i + batch_size] for i in range(start, start + n_full, batch_size))
+        leftovers.append(order[start + n_full : end])
+    rest = np.concatenate(leftovers) if leftovers else order[:0]
+    if len(rest):
+        rest = np.roll(rest, -(offset % len(rest)))
+    batches.extend(rest[i : i + batch_size] for i in range(0, len(rest), batch_size))
+    return batches
+
+
+class LengthBucketSampler(Sampler):
+    """Yield batches of indices whose sequences have the same (or nearly the same) length.
+
+    The indices are sorted by length, runs of one length are cut into batches and the
+    remainders pooled (:func:`equal_length_batches`), so that almost no batch needs
+    padding. When shuffling, sequences of the same length are shuffled before the cut, the
+    pooled remainders are cut at a random offset, and the order of the batches is
+    shuffled, on every pass.
 
     Parameters
     ----------
     lengths : array-like of int
         Length of every sequence.
     batch_size : int
-        Sequences per batch.
+        Maximum sequences per batch.
     shuffle : bool, default=False
-        Draw new pools and a new batch order on every pass.
-    pool_batches : int, default=50
-        Pool size in batches; larger pools give less padding and less randomness.
+        Draw new batches and a new batch order on every pass (training).
     seed : int or None, default=None
         Seed of the shuffling, for reproducible training.
     """
@@ -374,31 +431,27 @@ class LengthBucketSampler(Sampler):
         lengths,
         batch_size: int,
         shuffle: bool = False,
-        pool_batches: int = 50,
         seed: int | None = None,
     ) -> None:
         self.lengths = np.asarray(lengths)
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
-        self.pool_batches = pool_batches
         self.rng = np.random.default_rng(seed)
+        self._n_batches = len(self._batches(np.argsort(self.lengths, kind="stable")))
+
+    def _batches(self, order: np.ndarray, offset: int = 0) -> list:
+        return equal_length_batches(order, self.lengths, self.batch_size, offset)
 
     def __len__(self) -> int:
-        return -(-len(self.lengths) // self.batch_size)
+        return self._n_batches
 
     def __iter__(self):
-        n, bs = len(self.lengths), self.batch_size
         if not self.shuffle:
-            order = np.argsort(self.lengths, kind="stable")
-            yield from (order[i : i + bs].tolist() for i in range(0, n, bs))
+            yield from (b.tolist() for b in self._batches(np.argsort(self.lengths, kind="stable")))
             return
-        perm = self.rng.permutation(n)
-        pool = bs * self.pool_batches
-        batches = []
-        for start in range(0, n, pool):
-            chunk = perm[start : start + pool]
-            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
-            batches.extend(chunk[i : i + bs] for i in range(0, len(chunk), bs))
+        perm = self.rng.permutation(len(self.lengths))
+        offset = int(self.rng.integers(self.batch_size))
+        batches = self._batches(perm[np.argsort(self.lengths[perm], kind="stable")], offset)
         for b in self.rng.permutation(len(batches)):
             yield batches[b].tolist()
 

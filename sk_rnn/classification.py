@@ -52,7 +52,7 @@ class _SequenceEstimator(BaseRNNEstimator):
 
     def _make_vectorizer(self) -> TextVectorizer:
         if self.vectorizer is None:
-            return TextVectorizer()
+            return TextVectorizer(normalize_digits=True)
         if isinstance(self.vectorizer, dict):
             return TextVectorizer(**self.vectorizer)
         return clone(self.vectorizer)
@@ -209,8 +209,9 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         Keep the first ``max_length`` steps (tokens) of each sequence.
     vectorizer : dict, TextVectorizer or None, default=None
         Text input only: the tokeniser, as a :class:`TextVectorizer` (cloned) or a dict of
-        its parameters. ``None`` means ``TextVectorizer()`` (lower-cased words and
-        punctuation).
+        its parameters. ``None`` means ``TextVectorizer(normalize_digits=True)``
+        (lower-cased words and punctuation, digits folded to ``0``: phone numbers and
+        prices are strong signals in spam, their exact digits are not).
     embeddings : str, dict, gensim KeyedVectors, ndarray or None, default=None
         Pretrained word vectors: a word2vec/GloVe text file, a dict of word to vector, a
         gensim ``KeyedVectors`` or an ``(n_tokens, dim)`` array. Their size replaces
@@ -265,7 +266,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
     def __init__(
         self,
         *,
-        cell_type: str = "gru",
+        cell_type: str = "lstm",
         hidden_size: int = 64,
         num_layers: int = 1,
         bidirectional: bool = True,
@@ -312,6 +313,9 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         self : RNNClassifier
             The fitted estimator.
         """
+        return self._fit_cleanly(self._fit_classifier, X, y)
+
+    def _fit_classifier(self, X, y) -> RNNClassifier:
         self._validate_params()
         if y is None:
             raise ValueError(
@@ -443,7 +447,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
     def __init__(
         self,
         *,
-        cell_type: str = "gru",
+        cell_type: str = "lstm",
         hidden_size: int = 64,
         num_layers: int = 1,
         bidirectional: bool = True,
@@ -487,6 +491,9 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         self : RNNRegressor
             The fitted estimator.
         """
+        return self._fit_cleanly(self._fit_regressor, X, y)
+
+    def _fit_regressor(self, X, y) -> RNNRegressor:
         self._validate_params()
         if y is None:
             raise ValueError(

@@ -28,6 +28,7 @@ _N_RESERVED = 2
 # token) and every other non-space character on its own: "£" and "!" carry signal in spam
 # and sentiment.
 _WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+_DIGITS = re.compile(r"\d")
 
 
 def word_tokenize(text: str) -> list[str]:
@@ -95,6 +96,8 @@ def check_texts(X, name: str = "X") -> list[str]:
     ValueError
         If ``X`` is empty or not one-dimensional.
     """
+    if hasattr(X, "columns") and hasattr(X, "iloc") and len(X.columns) == 1:
+        X = X.iloc[:, 0]  # a one-column DataFrame of texts
     if isinstance(X, (str, bytes)):
         raise TypeError(
             f"{name} must be an iterable of strings (one document per sample), "
@@ -139,6 +142,9 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         Drop tokens seen fewer than ``min_freq`` times in the training texts.
     max_length : int or None, default=None
         Keep only the first ``max_length`` tokens of each text in :meth:`transform`.
+    normalize_digits : bool, default=False
+        Replace every digit by ``0`` before tokenising, so that numbers of one shape
+        share a token (phone numbers, prices, codes).
 
     Attributes
     ----------
@@ -171,12 +177,14 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         max_features: int | None = None,
         min_freq: int = 1,
         max_length: int | None = None,
+        normalize_digits: bool = False,
     ) -> None:
         self.tokenizer = tokenizer
         self.lowercase = lowercase
         self.max_features = max_features
         self.min_freq = min_freq
         self.max_length = max_length
+        self.normalize_digits = normalize_digits
 
     def _get_tokenizer(self) -> Callable[[str], list[str]]:
         if callable(self.tokenizer):
@@ -203,7 +211,11 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         tokenize = self._get_tokenizer()
         out = []
         for text in texts:
-            tokens = tokenize(text.lower() if self.lowercase else text)
+            if self.lowercase:
+                text = text.lower()
+            if self.normalize_digits:
+                text = _DIGITS.sub("0", text)
+            tokens = tokenize(text)
             if not isinstance(tokens, list):
                 tokens = list(tokens)
             out.append(tokens)
@@ -267,7 +279,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "vocabulary_")
         texts = check_texts(X)
-        vocab = self.vocabulary_
+        vocab = dict(self.vocabulary_)
+        vocab[PAD_TOKEN] = UNK_ID  # a literal "<pad>" in a text is a word, not padding
         out = np.empty(len(texts), dtype=object)
         for i, tokens in enumerate(self._tokenize(texts)):
             if self.max_length is not None:
@@ -336,9 +349,10 @@ def _read_vector_file(path, wanted: set[str]) -> dict[str, np.ndarray]:
             if len(parts) < 2:
                 continue
             word = parts[0]
-            if word in wanted or word.lower() in wanted:
+            key = word if word in wanted else word.lower()
+            if key in wanted and (key == word or key not in vectors):
                 try:
-                    vectors[word] = np.asarray(parts[1:], dtype=np.float32)
+                    vectors[key] = np.asarray(parts[1:], dtype=np.float32)
                 except ValueError:
                     raise ValueError(
                         f"embeddings file {path!s}, line {line_no + 1}: expected a word "

@@ -1,0 +1,45 @@
+"""Helpers shared by the benchmark scripts: data location, thread pinning, timing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_HOME = os.environ.get("SK_RNN_DATA_HOME", str(REPO.parent / "shared" / "data"))
+
+
+def base_parser(description: str) -> argparse.ArgumentParser:
+    """An argument parser with the options every benchmark takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data-home", default=DEFAULT_DATA_HOME,
+                        help="folder holding the data sets (default: ../shared/data)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    return parser
+
+
+def set_threads(n: int) -> None:
+    """Pin torch (intra- and inter-op) to ``n`` threads."""
+    torch.set_num_threads(n)
+
+
+def machine() -> str:
+    """One line naming the machine, for the results file."""
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+
+
+class Timer:
+    """``with Timer() as t: ...``; then ``t.seconds``."""
+
+    def __enter__(self) -> Timer:
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.start
