@@ -304,7 +304,10 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         X : list of str, token-id sequences, array-like or list of arrays
             Texts, token ids (``TextVectorizer`` output), a ``(n_samples, n_timesteps)``
             or ``(n_samples, n_timesteps, n_features)`` array, a list of
-            ``(n_timesteps_i, n_features)`` arrays, or sktime panel data.
+            ``(n_timesteps_i, n_features)`` arrays, or sktime panel data
+            (``nested_univ`` or ``pd-multiindex``). A 3-D array is read as
+            ``(samples, time, features)``: sktime's ``numpy3D`` layout is
+            ``(samples, features, time)`` and needs ``X.transpose(0, 2, 1)``.
         y : array-like of shape (n_samples,)
             Class labels (strings or numbers).
 
