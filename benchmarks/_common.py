@@ -6,6 +6,7 @@ import argparse
 import os
 import platform
 import time
+from ast import literal_eval
 from pathlib import Path
 
 import torch
@@ -21,6 +22,25 @@ def base_parser(description: str) -> argparse.ArgumentParser:
                         help="folder holding the data sets (default: ../shared/data)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     return parser
+
+
+def add_param_overrides(parser: argparse.ArgumentParser) -> None:
+    """Add ``--param NAME=VALUE`` (repeatable): estimator overrides, for tuning runs."""
+    parser.add_argument("--param", action="append", default=[],
+                        help="override a parameter, e.g. --param cell_type='gru' (tuning only)")
+
+
+def parse_param_overrides(items: list[str]) -> dict:
+    """``["a=1", "b='x'"]`` -> ``{"a": 1, "b": "x"}``; a value that is not a Python
+    literal is kept as a string."""
+    params = {}
+    for item in items:
+        key, value = item.split("=", 1)
+        try:
+            params[key] = literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[key] = value
+    return params
 
 
 def set_threads(n: int) -> None:

@@ -12,11 +12,16 @@ LogisticRegression.
 from __future__ import annotations
 
 import time
-from ast import literal_eval
 
 import numpy as np
 import pandas as pd
-from _common import base_parser, machine, set_threads
+from _common import (
+    add_param_overrides,
+    base_parser,
+    machine,
+    parse_param_overrides,
+    set_threads,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -39,11 +44,10 @@ def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--param", action="append", default=[],
-                        help="override a parameter, e.g. --param pooling=mean (tuning only)")
+    add_param_overrides(parser)
     args = parser.parse_args()
     set_threads(args.threads)
-    params = {k: literal_eval(v) for k, v in (item.split("=", 1) for item in args.param)}
+    params = parse_param_overrides(args.param)
     X_train, y_train = load_japanese_vowels(split="train")
     X_test, y_test = load_japanese_vowels(split="test")
     print(f"JapaneseVowels: {len(X_train)} train / {len(X_test)} test; {machine()}")

@@ -32,9 +32,8 @@ PARAMS = dict(cell_type="gru", hidden_size=64, embedding_dim=128, bidirectional=
               grad_clip=5.0, max_epochs=3)
 
 
-def sk_rnn_fit(ids, y, seed: int, **extra) -> float:
-    clf = RNNClassifier(**PARAMS, early_stopping=False, random_state=seed, device="cpu",
-                        **extra)
+def sk_rnn_fit(ids, y, seed: int) -> float:
+    clf = RNNClassifier(**PARAMS, early_stopping=False, random_state=seed, device="cpu")
     with Timer() as t:
         clf.fit(ids, y)
     return t.seconds

@@ -15,7 +15,7 @@ import statistics
 import time
 
 import numpy as np
-from _common import base_parser, set_threads
+from _common import add_param_overrides, base_parser, parse_param_overrides, set_threads
 from joblib import Parallel, delayed
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score
@@ -54,8 +54,7 @@ def main() -> None:
     parser.add_argument("dataset", choices=sorted(FOLDS))
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=None, help="run only the first N folds")
-    parser.add_argument("--param", action="append", default=[],
-                        help="override a parameter, e.g. --param cell_type=lstm (tuning only)")
+    add_param_overrides(parser)
     args = parser.parse_args()
     if args.dataset == "sms":
         X, y = load_sms_spam(data_home=args.data_home, return_X_y=True)
@@ -64,14 +63,7 @@ def main() -> None:
         X, y = load_movie_reviews(data_home=args.data_home, return_X_y=True)
         positive = 1
     y = np.asarray(y)
-    params = {}
-    for item in args.param:
-        key, value = item.split("=", 1)
-        try:
-            value = eval(value, {})  # numbers, None, True/False, tuples
-        except Exception:
-            pass
-        params[key] = value
+    params = parse_param_overrides(args.param)
     cv = StratifiedKFold(FOLDS[args.dataset], shuffle=True, random_state=0)
     splits = list(cv.split(np.zeros(len(y)), y))[: args.folds]
     results = Parallel(n_jobs=args.n_jobs)(

@@ -437,21 +437,22 @@ class LengthBucketSampler(Sampler):
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.rng = np.random.default_rng(seed)
-        self._n_batches = len(self._batches(np.argsort(self.lengths, kind="stable")))
-
-    def _batches(self, order: np.ndarray, offset: int = 0) -> list:
-        return equal_length_batches(order, self.lengths, self.batch_size, offset)
+        # The unshuffled batches; a shuffled pass has as many (same runs, same remainder).
+        self._sorted_batches = equal_length_batches(
+            np.argsort(self.lengths, kind="stable"), self.lengths, self.batch_size
+        )
 
     def __len__(self) -> int:
-        return self._n_batches
+        return len(self._sorted_batches)
 
     def __iter__(self):
         if not self.shuffle:
-            yield from (b.tolist() for b in self._batches(np.argsort(self.lengths, kind="stable")))
+            yield from (b.tolist() for b in self._sorted_batches)
             return
         perm = self.rng.permutation(len(self.lengths))
         offset = int(self.rng.integers(self.batch_size))
-        batches = self._batches(perm[np.argsort(self.lengths[perm], kind="stable")], offset)
+        order = perm[np.argsort(self.lengths[perm], kind="stable")]
+        batches = equal_length_batches(order, self.lengths, self.batch_size, offset)
         for b in self.rng.permutation(len(batches)):
             yield batches[b].tolist()
 

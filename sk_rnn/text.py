@@ -279,13 +279,14 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "vocabulary_")
         texts = check_texts(X)
-        vocab = dict(self.vocabulary_)
-        vocab[PAD_TOKEN] = UNK_ID  # a literal "<pad>" in a text is a word, not padding
+        vocab = self.vocabulary_
         out = np.empty(len(texts), dtype=object)
         for i, tokens in enumerate(self._tokenize(texts)):
             if self.max_length is not None:
                 tokens = tokens[: self.max_length]
-            out[i] = np.fromiter((vocab.get(t, UNK_ID) for t in tokens), np.int64, len(tokens))
+            # `or UNK_ID`: a literal "<pad>" in a text is a word, never the padding id 0
+            ids = (vocab.get(t, UNK_ID) or UNK_ID for t in tokens)
+            out[i] = np.fromiter(ids, np.int64, len(tokens))
         return out
 
     def inverse_transform(self, X) -> list[list[str]]:
