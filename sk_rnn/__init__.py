@@ -6,8 +6,9 @@ scikit-learn estimator (``clone``, ``Pipeline``, ``GridSearchCV``, ``pickle``).
 """
 
 from .classification import RNNClassifier, RNNRegressor
+from .forecasting import RNNForecaster
 from .text import TextVectorizer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["RNNClassifier", "RNNRegressor", "TextVectorizer", "__version__"]
+__all__ = ["RNNClassifier", "RNNForecaster", "RNNRegressor", "TextVectorizer", "__version__"]

@@ -33,7 +33,13 @@ from ._sequences import (
 )
 from .nn import CELLS
 
-__all__ = ["BaseRNNEstimator", "SHARED_PARAMETERS_DOC", "fill_shared_doc", "RNNNet"]
+__all__ = [
+    "BaseRNNEstimator",
+    "RNNNet",
+    "RNNTrainingMixin",
+    "SHARED_PARAMETERS_DOC",
+    "fill_shared_doc",
+]
 
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
@@ -205,12 +211,13 @@ def _check_number(value, name, low, high, *, integer=False, low_open=False,
         raise ValueError(f"{name} must be {what} in {interval}{none}, got {value!r}.")
 
 
-class BaseRNNEstimator(BaseEstimator):
-    """Base of the recurrent estimators: validation, device, seeding and training.
+class RNNTrainingMixin:
+    """Validation of the shared parameters, device, seeding and training.
 
-    Subclasses declare every parameter in their own ``__init__`` (the shared ones are
-    documented in :data:`SHARED_PARAMETERS_DOC`) and call :meth:`_fit_net` and
-    :meth:`_forward` on :class:`~sk_rnn._sequences.Sequences`.
+    A mixin without a parameter protocol of its own, so that it serves scikit-learn
+    estimators (:class:`BaseRNNEstimator`) and sktime forecasters alike. Subclasses declare
+    every parameter in their own ``__init__`` (the shared ones are documented in
+    :data:`SHARED_PARAMETERS_DOC`) and call :meth:`_fit_net` and :meth:`_forward`.
     """
 
     def _clear_fitted_state(self) -> None:
@@ -237,7 +244,8 @@ class BaseRNNEstimator(BaseEstimator):
             )
         for name in ("hidden_size", "num_layers", "embedding_dim", "max_epochs",
                      "batch_size", "patience"):
-            _check_number(getattr(self, name), name, 1, None, integer=True)
+            if hasattr(self, name):  # embedding_dim exists only where the input is text
+                _check_number(getattr(self, name), name, 1, None, integer=True)
         _check_number(self.dropout, "dropout", 0, 1, high_open=True)
         _check_number(self.lr, "lr", 0, None, low_open=True)
         _check_number(self.weight_decay, "weight_decay", 0, None)
@@ -359,6 +367,9 @@ class BaseRNNEstimator(BaseEstimator):
         *,
         stratify=None,
         criterion_params: dict | None = None,
+        split: Callable | None = None,
+        dataset: Callable = SequenceDataset,
+        collate_fn: Callable = pad_collate,
     ) -> None:
         """Train a module on ``sequences`` and ``y``; sets ``net_``, ``history_`` and
         ``n_iter_``.
@@ -375,17 +386,28 @@ class BaseRNNEstimator(BaseEstimator):
             Labels for a stratified validation split.
         criterion_params : dict or None
             Keyword arguments of the criterion.
+        split : callable or None
+            ``split(n, rng)`` returns the training and validation indices (validation
+            ``None`` for none); ``None`` uses a random (stratified) hold-out.
+        dataset : callable, default=SequenceDataset
+            ``dataset(sequences.subset(indices), y[indices])`` builds a torch dataset with
+            a ``lengths`` attribute (for the length-bucketing loader).
+        collate_fn : callable, default=pad_collate
+            Turns a list of dataset items into a batch (module-level, so nets pickle).
         """
         device = self._resolve_device()
         amp_dtype = self._amp_dtype(device)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        train_idx, valid_idx = self._split_indices(len(sequences), stratify, rng)
-        train_ds = SequenceDataset(sequences.subset(train_idx), y[train_idx])
+        if split is None:
+            train_idx, valid_idx = self._split_indices(len(sequences), stratify, rng)
+        else:
+            train_idx, valid_idx = split(len(sequences), rng)
+        train_ds = dataset(sequences.subset(train_idx), y[train_idx])
         train_split = None
         callbacks = self._make_callbacks()
         if valid_idx is not None:
-            valid_ds = SequenceDataset(sequences.subset(valid_idx), y[valid_idx])
+            valid_ds = dataset(sequences.subset(valid_idx), y[valid_idx])
             train_split = predefined_split(valid_ds)
             callbacks.append(
                 ("early_stopping", EarlyStopping(
@@ -414,10 +436,10 @@ class BaseRNNEstimator(BaseEstimator):
                 iterator_train=SequenceLoader,
                 iterator_train__shuffle=True,
                 iterator_train__seed=seed,
-                iterator_train__collate_fn=pad_collate,
+                iterator_train__collate_fn=collate_fn,
                 iterator_valid=SequenceLoader,
                 iterator_valid__shuffle=False,
-                iterator_valid__collate_fn=pad_collate,
+                iterator_valid__collate_fn=collate_fn,
                 train_split=train_split,
                 callbacks=callbacks,
                 device=str(device),
@@ -465,3 +487,7 @@ class BaseRNNEstimator(BaseEstimator):
         result = np.empty_like(outputs)
         result[np.concatenate(batches)] = outputs
         return result
+
+
+class BaseRNNEstimator(RNNTrainingMixin, BaseEstimator):
+    """Base of the scikit-learn recurrent estimators (classifier, regressor, ...)."""

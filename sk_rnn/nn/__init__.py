@@ -1,10 +1,15 @@
 """PyTorch modules behind the estimators."""
 
 from .encoder import CELLS, SequenceEncoder, SequenceModel, make_rnn
+from .forecasting import DISTRIBUTIONS, ForecastModel, GaussianNLLLoss, PinballLoss
 from .pooling import POOLINGS, SequencePooling, length_mask
 
 __all__ = [
     "CELLS",
+    "DISTRIBUTIONS",
+    "ForecastModel",
+    "GaussianNLLLoss",
+    "PinballLoss",
     "POOLINGS",
     "SequenceEncoder",
     "SequenceModel",

@@ -1,0 +1,724 @@
+"""Recurrent forecasting as an sktime forecaster: :class:`RNNForecaster`."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.stats import norm
+from sklearn.utils import check_random_state
+from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
+
+from ._base import RNNTrainingMixin, _check_number, fill_shared_doc, store_params
+from ._windows import (
+    SCALINGS,
+    WINDOW_NORMALIZATIONS,
+    ForecastWindows,
+    WindowDataset,
+    fit_scaling,
+    make_windows,
+    window_collate,
+    window_offset,
+)
+from .nn import DISTRIBUTIONS, ForecastModel, GaussianNLLLoss, PinballLoss
+
+__all__ = ["RNNForecaster"]
+
+STRATEGIES = ("recursive", "direct")
+DEFAULT_QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
+_PANEL_MTYPES = ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"]
+_SAMPLE_CHUNK = 8192  # rows per forward pass when simulating sample paths
+
+
+def _split_series(frame: pd.DataFrame | None) -> list[tuple[object, pd.DataFrame]]:
+    """``[(key, frame_of_one_series), ...]``; the key is None for a single series."""
+    if frame is None:
+        return []
+    if not isinstance(frame.index, pd.MultiIndex):
+        return [(None, frame)]
+    levels = list(range(frame.index.nlevels - 1))
+    return [
+        (key, part.droplevel(levels))
+        for key, part in frame.groupby(level=levels if len(levels) > 1 else 0, sort=False)
+    ]
+
+
+def _interpolate_quantiles(values: np.ndarray, levels: np.ndarray, probs) -> np.ndarray:
+    """Piecewise-linear quantile function through ``values`` at ``levels``, evaluated at
+    ``probs`` (broadcast against ``values[..., 0]``), extrapolated linearly beyond the
+    outermost levels."""
+    probs = np.asarray(probs, dtype=np.float64)
+    segment = np.clip(np.searchsorted(levels, probs, side="right") - 1, 0, len(levels) - 2)
+    lo, hi = levels[segment], levels[segment + 1]
+    v_lo = np.take_along_axis(values, np.broadcast_to(segment, values.shape[:-1])[..., None],
+                              axis=-1)[..., 0]
+    v_hi = np.take_along_axis(values, np.broadcast_to(segment + 1, values.shape[:-1])[..., None],
+                              axis=-1)[..., 0]
+    return v_lo + (probs - lo) / (hi - lo) * (v_hi - v_lo)
+
+
+@fill_shared_doc
+class RNNForecaster(RNNTrainingMixin, BaseForecaster):
+    """Recurrent neural network forecaster (RNN, LSTM or GRU) with prediction intervals.
+
+    The network reads a window of the last ``window_length`` values (and of the exogenous
+    variables ``X``) and predicts the distribution of the next value (``strategy=
+    "recursive"``, fed back step by step) or of all the steps of the horizon at once
+    (``strategy="direct"``). Panel and hierarchical ``y`` train one global model on the
+    windows of all series, each series scaled by its own statistics.
+
+    Parameters
+    ----------
+    window_length : int, default=24
+        Past steps the network reads. If the shortest series is too short for this window
+        (it needs ``window_length + horizon + 1`` points, two training windows), the window
+        shrinks to half of what the series allows, with a warning.
+    strategy : {"recursive", "direct"}, default="recursive"
+        ``"recursive"``: a one-step model fed its own forecasts; ``fh`` is optional in
+        ``fit`` and any horizon can be predicted. Prediction intervals come from simulated
+        sample paths. ``"direct"``: one output per step of the horizon; ``fh`` is
+        required in ``fit`` and ``predict`` cannot go beyond its last step.
+    scaling : {"standard", "robust", "minmax"} or None, default="standard"
+        Per-series, per-variable scaling of ``y`` (after the log if ``log_transform``),
+        with the statistics of the training data.
+    log_transform : bool, default=False
+        Model ``log(y)`` (needs strictly positive ``y``), for multiplicative series whose
+        seasonal swings grow with the level. Forecasts are then medians.
+    window_normalization : {"last", "mean"} or None, default="last"
+        Subtract each window's last value (or its mean) from the window and from its
+        targets, so that the network learns changes rather than levels; the main lever for
+        trending series.
+    distribution : {"gaussian", "quantile"}, default="gaussian"
+        Predictive distribution per step: a Gaussian (mean and standard deviation, trained
+        by negative log-likelihood) or a set of ``quantiles`` (trained by the pinball loss,
+        monotone by construction). Point forecasts are the mean or the median.
+    quantiles : sequence of float in (0, 1) or None, default=None
+        Quantile levels of the quantile head; ``None`` means
+        ``(0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)``. The median is always
+        added. Other levels are interpolated, and extrapolated linearly beyond the
+        outermost ones.
+    n_sample_paths : int, default=200
+        Simulated paths per series for the intervals of the recursive strategy (and for
+        ``predict_var`` where no closed form exists).
+    cell_type : {"rnn", "lstm", "gru"}, default="lstm"
+        Recurrent cell.
+    hidden_size : int, default=64
+        Hidden units per direction and layer.
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    bidirectional : bool, default=False
+        Read each window in both directions.
+    dropout : float in [0, 1), default=0.0
+        Dropout on the window, between recurrent layers and before the head.
+    max_epochs : int, default=200
+        Maximum passes over the training windows.
+    batch_size : int, default=32
+        Windows per batch.
+    lr : float, default=3e-3
+        Learning rate.
+    optimizer, weight_decay, grad_clip, precision, device, random_state, verbose, \
+callbacks
+        As below.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the windows, the most recent ones, held out for early stopping.
+    early_stopping : bool, default=True
+        Stop when the loss on the held-out windows stops improving and keep the best
+        weights.
+    patience : int, default=20
+        Epochs without improvement before stopping.
+
+    Shared parameters
+    -----------------
+    {shared_parameters}
+
+    Attributes
+    ----------
+    net_ : RNNNet
+        The fitted skorch net.
+    history_ : skorch.History
+        Losses per epoch.
+    n_iter_ : int
+        Epochs trained.
+    window_length_ : int
+        The window used (``window_length`` or shorter for short series).
+    horizon_ : int
+        Steps the head predicts at once (1 for the recursive strategy).
+    quantiles_ : ndarray
+        Quantile levels of the quantile head (empty for the Gaussian head).
+    n_targets_ : int
+        Variables in ``y``.
+    n_covariates_ : int
+        Columns of ``X`` (0 without ``X``).
+
+    See Also
+    --------
+    RNNRegressor : sequence-to-value regression with the same recurrent encoder.
+    sktime.forecasting.compose.make_reduction : reduction to tabular regression.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_airline
+    >>> from sk_rnn import RNNForecaster
+    >>> y = load_airline()
+    >>> forecaster = RNNForecaster(log_transform=True, max_epochs=5, random_state=0)
+    >>> forecaster = forecaster.fit(y)
+    >>> y_pred = forecaster.predict(fh=[1, 2, 3])
+    >>> y_pred.shape
+    (3,)
+    >>> intervals = forecaster.predict_interval(fh=[1, 2, 3], coverage=0.9)
+    >>> intervals.shape
+    (3, 2)
+    """
+
+    _tags = {
+        "authors": ["sk_rnn developers"],
+        "maintainers": ["sk_rnn developers"],
+        "python_dependencies": ["torch", "skorch"],
+        "scitype:y": "both",
+        "y_inner_mtype": _PANEL_MTYPES,
+        "X_inner_mtype": _PANEL_MTYPES,
+        "capability:multivariate": True,
+        "capability:exogenous": True,
+        "capability:insample": False,
+        "capability:pred_int": True,
+        "capability:pred_int:insample": False,
+        "capability:missing_values": False,
+        "capability:categorical_in_X": False,
+        "capability:random_state": True,
+        "property:randomness": "derandomized",
+        "requires-fh-in-fit": False,
+        "X-y-must-have-same-index": True,
+        "fit_is_empty": False,
+    }
+
+    def __init__(
+        self,
+        window_length: int = 24,
+        strategy: str = "recursive",
+        scaling: str | None = "standard",
+        log_transform: bool = False,
+        window_normalization: str | None = "last",
+        distribution: str = "gaussian",
+        quantiles=None,
+        n_sample_paths: int = 200,
+        cell_type: str = "lstm",
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        max_epochs: int = 200,
+        batch_size: int = 32,
+        lr: float = 3e-3,
+        optimizer="adam",
+        weight_decay: float = 0.0,
+        grad_clip: float | None = 5.0,
+        validation_fraction: float = 0.1,
+        early_stopping: bool = True,
+        patience: int = 20,
+        device: str = "auto",
+        precision: str = "32",
+        random_state=None,
+        verbose: int = 0,
+        callbacks=None,
+    ) -> None:
+        store_params(self, locals())
+        super().__init__()
+        self.set_tags(**{"requires-fh-in-fit": strategy == "direct"})
+
+    # -- parameters -------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        self._validate_shared_params()
+        _check_number(self.window_length, "window_length", 1, None, integer=True)
+        _check_number(self.n_sample_paths, "n_sample_paths", 2, None, integer=True)
+        for name, options in (
+            ("strategy", STRATEGIES),
+            ("scaling", SCALINGS),
+            ("window_normalization", WINDOW_NORMALIZATIONS),
+            ("distribution", DISTRIBUTIONS),
+        ):
+            if getattr(self, name) not in options:
+                raise ValueError(
+                    f"{name} must be one of {list(options)}, got {getattr(self, name)!r}."
+                )
+        if not isinstance(self.log_transform, (bool, np.bool_)):
+            raise ValueError(f"log_transform must be True or False, got {self.log_transform!r}.")
+        self._quantile_levels()
+
+    def _quantile_levels(self) -> np.ndarray:
+        if self.distribution != "quantile":
+            return np.array([])
+        levels = DEFAULT_QUANTILES if self.quantiles is None else self.quantiles
+        try:
+            levels = np.asarray(levels, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"quantiles must be a sequence of numbers in (0, 1), got {self.quantiles!r}."
+            ) from None
+        if len(levels) == 0 or not np.all((levels > 0) & (levels < 1)):
+            raise ValueError(
+                f"quantiles must be a sequence of numbers in (0, 1), got {self.quantiles!r}."
+            )
+        return np.unique(np.r_[levels, 0.5])
+
+    # -- data -------------------------------------------------------------------------
+    def _series_arrays(self, y: pd.DataFrame, X: pd.DataFrame | None):
+        """``[(key, targets, covariates), ...]`` as float arrays, checked."""
+        if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+                   for t in y.dtypes):
+            raise ValueError(f"y must be numeric, got column dtypes {list(map(str, y.dtypes))}.")
+        X_parts = dict(_split_series(X))
+        out = []
+        for key, part in _split_series(y):
+            values = part.to_numpy(dtype=np.float64)
+            if not np.isfinite(values).all():
+                raise ValueError(
+                    "y contains NaN or infinite values"
+                    + ("" if key is None else f" (series {key!r})")
+                    + "; impute them first, e.g. with sktime's Imputer in a "
+                    "TransformedTargetForecaster."
+                )
+            if self.log_transform and values.min() <= 0:
+                raise ValueError(
+                    "log_transform=True needs strictly positive y, found a minimum of "
+                    f"{values.min():g}."
+                )
+            covariates = None
+            if X is not None:
+                covariates = X_parts[key].reindex(part.index).to_numpy(dtype=np.float64)
+            out.append((key, values, covariates))
+        return out
+
+    def _check_covariates(self, X: pd.DataFrame) -> None:
+        bad = [c for c, t in X.dtypes.items()
+               if not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)]
+        if bad:
+            raise ValueError(f"X must be numeric; columns {bad} are not.")
+        values = X.to_numpy(dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise ValueError("X contains NaN or infinite values; impute them first.")
+
+    def _scale_targets(self, key, values: np.ndarray) -> np.ndarray:
+        loc, scale = self.scalers_[key]
+        if self.log_transform:
+            values = np.log(values)
+        return (values - loc) / scale
+
+    def _unscale_targets(self, key, values: np.ndarray) -> np.ndarray:
+        loc, scale = self.scalers_[key]
+        values = values * scale + loc
+        return np.exp(values) if self.log_transform else values
+
+    def _scale_covariates(self, values: np.ndarray) -> np.ndarray:
+        return (values - self.covariate_mean_) / self.covariate_scale_
+
+    def _choose_window(self, shortest: int, horizon: int) -> int:
+        minimum = horizon + 2
+        if shortest < minimum:
+            raise ValueError(
+                f"y is too short: the shortest series has {shortest} observations, but a "
+                f"forecaster with horizon {horizon} needs at least {minimum} (a window of "
+                "1, the horizon, and two training windows)."
+            )
+        if shortest >= self.window_length + horizon + 1:
+            return self.window_length
+        window = max(1, (shortest - horizon) // 2)
+        warnings.warn(
+            f"window_length={self.window_length} is too long for the shortest series "
+            f"({shortest} observations, horizon {horizon}); using window_length={window}.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return window
+
+    # -- fit --------------------------------------------------------------------------
+    def _fit(self, y, X=None, fh=None):
+        self._validate_params()
+        if self.strategy == "direct":
+            horizon = self._relative_steps(fh, "fh").max()
+        else:
+            horizon = 1
+        if X is not None:
+            self._check_covariates(X)
+        series = self._series_arrays(y, X)
+        self._check_common_end(y)
+        self.horizon_ = int(horizon)
+        self.quantiles_ = self._quantile_levels()
+        self.n_targets_ = y.shape[1]
+        self.n_covariates_ = 0 if X is None else X.shape[1]
+        self.window_length_ = self._choose_window(min(len(v) for _, v, _ in series), horizon)
+        self.scalers_ = {}
+        for key, values, _ in series:
+            self.scalers_[key] = fit_scaling(
+                np.log(values) if self.log_transform else values, self.scaling
+            )
+        if X is not None:
+            x_all = X.to_numpy(dtype=np.float64)
+            self.covariate_mean_, self.covariate_scale_ = fit_scaling(x_all, "standard")
+        inputs, futures, targets, distance = [], [], [], []
+        for key, values, covariates in series:
+            z = self._scale_targets(key, values)
+            c = None if covariates is None else self._scale_covariates(covariates)
+            inp, fut, tgt = make_windows(
+                z, c, self.window_length_, self.horizon_, self.window_normalization
+            )
+            inputs.append(inp)
+            futures.append(fut)
+            targets.append(tgt)
+            distance.append(np.arange(len(inp))[::-1])  # windows from the series' end
+        windows = ForecastWindows(
+            np.concatenate(inputs).astype(np.float32),
+            None if X is None else np.concatenate(futures).astype(np.float32),
+        )
+        y_windows = np.concatenate(targets).astype(np.float32)
+        distance = np.concatenate(distance)
+        rng = check_random_state(self.random_state)
+        self.sampling_seed_ = int(rng.randint(np.iinfo(np.int32).max))
+
+        def temporal_split(n, _rng):
+            return self._temporal_split(distance)
+
+        if self.distribution == "gaussian":
+            criterion, criterion_params = GaussianNLLLoss, None
+        else:
+            criterion, criterion_params = PinballLoss, {"quantiles": self.quantiles_}
+        self._fit_net(
+            self._build_module,
+            criterion,
+            windows,
+            y_windows,
+            criterion_params=criterion_params,
+            split=temporal_split,
+            dataset=WindowDataset,
+            collate_fn=window_collate,
+        )
+        return self
+
+    def _build_module(self) -> ForecastModel:
+        return ForecastModel(
+            input_size=self.n_targets_ + self.n_covariates_,
+            horizon=self.horizon_,
+            n_targets=self.n_targets_,
+            n_covariates=self.n_covariates_,
+            distribution=self.distribution,
+            n_quantiles=len(self.quantiles_),
+            dropout=self.dropout,
+            cell_type=self.cell_type,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+        )
+
+    def _temporal_split(self, distance: np.ndarray):
+        """Hold out the most recent windows of every series for early stopping."""
+        indices = np.arange(len(distance))
+        if not self.early_stopping:
+            return indices, None
+        n_valid = int(round(self.validation_fraction * len(distance)))
+        if n_valid < 1 or len(distance) - n_valid < 2:
+            warnings.warn(
+                f"RNNForecaster: too few training windows ({len(distance)}) for a "
+                f"validation split of {self.validation_fraction}; training without early "
+                "stopping.",
+                UserWarning,
+                stacklevel=5,
+            )
+            return indices, None
+        order = np.argsort(distance, kind="stable")
+        return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+    def _update(self, y, X=None, update_params=True):
+        """Take in new data: the next forecasts start from the end of it.
+
+        With ``update_params=True`` the network is refitted on all the data seen so far
+        (same hyper-parameters and horizon); with ``False`` only the context moves.
+        """
+        self._check_common_end(self._y)
+        if update_params:
+            self._fit(self._y, self._X, self._fh)
+        return self
+
+    def _check_common_end(self, y: pd.DataFrame) -> None:
+        if not isinstance(y.index, pd.MultiIndex):
+            return
+        ends = {part.index[-1] for _, part in _split_series(y)}
+        if len(ends) > 1:
+            raise ValueError(
+                "y: every series of a panel must end at the same time point, found ends "
+                f"{sorted(map(str, ends))[:5]}; trim or extend the series."
+            )
+
+    # -- prediction -------------------------------------------------------------------
+    def _relative_steps(self, fh, name: str = "fh") -> np.ndarray:
+        steps = np.asarray(fh.to_relative(self.cutoff), dtype=np.int64)
+        if len(steps) == 0 or steps.min() < 1:
+            raise ValueError(
+                f"{name} must contain only future steps (1 or more steps after the "
+                f"cutoff); RNNForecaster makes no in-sample forecasts, got steps "
+                f"{steps.tolist()}."
+            )
+        return steps
+
+    def _prediction_inputs(self, fh, X):
+        """Everything a forecast needs: steps, per-series context and future covariates.
+
+        Returns
+        -------
+        steps : ndarray of int
+            Relative steps of ``fh``.
+        keys : list
+            Series keys (None for a single series).
+        context : ndarray of shape (n_series, window_length_, n_targets_)
+            The last scaled values of every series.
+        context_x : ndarray of shape (n_series, window_length_, n_covariates_) or None
+        future_x : ndarray of shape (n_series, n_steps, n_covariates_) or None
+            Scaled covariates of steps ``1..n_steps``; rows not given are NaN.
+        """
+        steps = self._relative_steps(fh)
+        if self.strategy == "direct" and steps.max() > self.horizon_:
+            raise ValueError(
+                f"fh reaches {steps.max()} steps ahead, but this direct forecaster was "
+                f"fitted for at most {self.horizon_}; refit it with the longer fh or use "
+                "strategy='recursive'."
+            )
+        n_steps = int(steps.max()) if self.strategy == "recursive" else self.horizon_
+        L = self.window_length_
+        keys, context, context_x, future_x = [], [], [], []
+        y_parts = _split_series(self._y)
+        if self.n_covariates_:
+            if X is None:
+                raise ValueError(
+                    "X is required: the forecaster was fitted with exogenous X, so predict "
+                    "needs X for the forecast horizon."
+                )
+            self._check_covariates(X)
+            history_x = dict(_split_series(self._X))
+            new_x = dict(_split_series(X))
+        abs_index = ForecastingHorizon(
+            np.arange(1, n_steps + 1), is_relative=True, freq=fh.freq
+        ).to_absolute_index(self.cutoff)
+        for key, part in y_parts:
+            if key not in self.scalers_:
+                raise ValueError(
+                    f"y: series {key!r} was not seen in fit; the scaling of every series is "
+                    "learnt in fit."
+                )
+            if len(part) < L:
+                raise ValueError(
+                    f"y: series {key!r} has {len(part)} observations, fewer than the window "
+                    f"length {L}."
+                )
+            keys.append(key)
+            context.append(self._scale_targets(key, part.to_numpy(np.float64)[-L:]))
+            if self.n_covariates_:
+                hist = history_x[key].reindex(part.index[-L:]).to_numpy(np.float64)
+                if key not in new_x:
+                    raise ValueError(f"X has no rows for series {key!r} of the forecast.")
+                fut = new_x[key]
+                fut = fut[~fut.index.duplicated(keep="last")].reindex(abs_index)
+                fut = fut.to_numpy(np.float64)
+                needed = (steps - 1) if self.strategy == "direct" else np.arange(n_steps)
+                missing = np.isnan(fut[needed]).any(axis=1)
+                if missing.any():
+                    absent = [str(abs_index[i]) for i in needed[missing][:5]]
+                    raise ValueError(
+                        "X does not cover the forecast horizon: no values for "
+                        f"{absent}{' ...' if missing.sum() > 5 else ''}"
+                        + ("" if key is None else f" (series {key!r})")
+                        + ("; the recursive strategy needs X for every step up to the "
+                           "last one in fh." if self.strategy == "recursive" else ".")
+                    )
+                context_x.append(self._scale_covariates(hist))
+                future_x.append(np.nan_to_num(self._scale_covariates(fut)))
+        stack = (lambda parts: np.stack(parts).astype(np.float32)) if self.n_covariates_ \
+            else (lambda parts: None)
+        return (steps, keys, np.stack(context).astype(np.float32), stack(context_x),
+                stack(future_x))
+
+    def _module(self):
+        module = self.net_.module_
+        module.eval()
+        device = torch.device(self.net_.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"this model was trained on {device} but CUDA is not available here; "
+                "unpickle it on a machine with CUDA, or refit it with device='cpu'."
+            )
+        return module, device
+
+    def _point(self, params: torch.Tensor) -> torch.Tensor:
+        """The point forecast (mean or median) from distribution parameters."""
+        if self.distribution == "gaussian":
+            return params[..., 0]
+        return params[..., int(np.searchsorted(self.quantiles_, 0.5))]
+
+    def _sample(self, params: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """One draw per row from the predictive distribution given by ``params``."""
+        shape = params.shape[:-1]
+        if self.distribution == "gaussian":
+            noise = torch.randn(shape, generator=generator).to(params.device)
+            return params[..., 0] + params[..., 1] * noise
+        u = torch.rand(shape, generator=generator, dtype=torch.float64).numpy()
+        values = _interpolate_quantiles(params.double().cpu().numpy(), self.quantiles_, u)
+        return torch.as_tensor(values, dtype=params.dtype, device=params.device)
+
+    def _rollout(self, context, context_x, future_x, n_steps, generator=None):
+        """Feed a one-step model its own forecasts for ``n_steps`` steps.
+
+        ``context`` is ``(B, L, n_targets)`` in scaled units; returns ``(B, n_steps,
+        n_targets)`` in scaled units: point forecasts, or one sample path per row when a
+        ``generator`` is given.
+        """
+        module, device = self._module()
+        window = torch.as_tensor(context, device=device)
+        window_x = None if context_x is None else torch.as_tensor(context_x, device=device)
+        future = None if future_x is None else torch.as_tensor(future_x, device=device)
+        out = []
+        with torch.inference_mode():
+            for k in range(n_steps):
+                offset = window_offset(window, self.window_normalization)
+                inputs = window - offset[:, None, :]
+                step_x = None
+                if window_x is not None:
+                    inputs = torch.cat([inputs, window_x], dim=2)
+                    step_x = future[:, k : k + 1]
+                params = module(inputs, step_x)[:, 0].float()
+                value = self._point(params) if generator is None else \
+                    self._sample(params, generator)
+                value = value + offset
+                out.append(value)
+                window = torch.cat([window[:, 1:], value[:, None, :]], dim=1)
+                if window_x is not None:
+                    window_x = torch.cat([window_x[:, 1:], step_x], dim=1)
+        return torch.stack(out, dim=1).cpu().numpy().astype(np.float64)
+
+    def _direct_params(self, context, context_x, future_x):
+        """Distribution parameters ``(n_series, horizon, n_targets, n_params)`` in scaled
+        units (window offsets added back to the location)."""
+        module, device = self._module()
+        with torch.inference_mode():
+            window = torch.as_tensor(context, device=device)
+            offset = window_offset(window, self.window_normalization)
+            inputs = window - offset[:, None, :]
+            future = None
+            if context_x is not None:
+                inputs = torch.cat([inputs, torch.as_tensor(context_x, device=device)], dim=2)
+                future = torch.as_tensor(future_x, device=device)
+            params = module(inputs, future).float().cpu().numpy().astype(np.float64)
+        offset = offset.cpu().numpy().astype(np.float64)[:, None, :]
+        if self.distribution == "gaussian":
+            params[..., 0] += offset
+        else:
+            params += offset[..., None]
+        return params
+
+    def _sample_paths(self, context, context_x, future_x, n_steps) -> np.ndarray:
+        """``(n_sample_paths, n_series, n_steps, n_targets)`` simulated in scaled units."""
+        n_paths, n_series = self.n_sample_paths, len(context)
+        generator = torch.Generator().manual_seed(self.sampling_seed_)
+        if self.strategy == "direct":
+            params = self._direct_params(context, context_x, future_x)[:, :n_steps]
+            tiled = torch.as_tensor(np.broadcast_to(params, (n_paths, *params.shape)).copy())
+            return self._sample(tiled, generator).numpy().astype(np.float64)
+
+        def tile(a):
+            return None if a is None else np.repeat(a[None], n_paths, axis=0).reshape(
+                n_paths * n_series, *a.shape[1:])
+
+        ctx, ctx_x, fut_x = tile(context), tile(context_x), tile(future_x)
+        chunks = [
+            self._rollout(ctx[i : i + _SAMPLE_CHUNK],
+                          None if ctx_x is None else ctx_x[i : i + _SAMPLE_CHUNK],
+                          None if fut_x is None else fut_x[i : i + _SAMPLE_CHUNK],
+                          n_steps, generator)
+            for i in range(0, len(ctx), _SAMPLE_CHUNK)
+        ]
+        return np.concatenate(chunks).reshape(n_paths, n_series, n_steps, -1)
+
+    def _frame(self, keys, steps, fh, values: np.ndarray, columns) -> pd.DataFrame:
+        """Rows for ``fh`` of every series from ``values`` ``(n_series, n_steps, ...)``."""
+        index = fh.to_absolute_index(self.cutoff)
+        parts = [pd.DataFrame(values[s][steps - 1].reshape(len(steps), -1), index=index,
+                              columns=columns) for s in range(len(keys))]
+        if keys == [None]:
+            frame = parts[0]
+            frame.index.name = self._y.index.name
+            return frame
+        tuples = [k if isinstance(k, tuple) else (k,) for k in keys]
+        frame = pd.concat(parts, keys=tuples)
+        frame.index.names = self._y.index.names
+        return frame
+
+    def _unscale(self, keys, values: np.ndarray) -> np.ndarray:
+        """Scaled values ``(n_series, n_steps, n_targets, ...)`` -> the units of y."""
+        out = np.empty_like(values)
+        for s, key in enumerate(keys):
+            loc, scale = self.scalers_[key]
+            shape = (1, -1) + (1,) * (values.ndim - 3)
+            z = values[s] * scale.reshape(shape) + loc.reshape(shape)
+            out[s] = np.exp(z) if self.log_transform else z
+        return out
+
+    def _predict(self, fh, X=None):
+        steps, keys, context, context_x, future_x = self._prediction_inputs(fh, X)
+        if self.strategy == "recursive":
+            values = self._rollout(context, context_x, future_x, int(steps.max()))
+        else:
+            params = torch.as_tensor(self._direct_params(context, context_x, future_x))
+            values = self._point(params).numpy()
+        return self._frame(keys, steps, fh, self._unscale(keys, values), self._y.columns)
+
+    def _predict_quantiles(self, fh, X, alpha):
+        steps, keys, context, context_x, future_x = self._prediction_inputs(fh, X)
+        alpha = np.asarray(alpha, dtype=np.float64)
+        if self.strategy == "direct" and self.distribution == "gaussian":
+            params = self._direct_params(context, context_x, future_x)
+            z = params[..., :1] + params[..., 1:2] * norm.ppf(alpha)
+        elif self.strategy == "direct":
+            params = self._direct_params(context, context_x, future_x)
+            z = _interpolate_quantiles(params[..., None, :], self.quantiles_, alpha)
+        else:
+            paths = self._sample_paths(context, context_x, future_x, int(steps.max()))
+            z = np.moveaxis(np.quantile(paths, alpha, axis=0), 0, -1)
+        values = self._unscale(keys, z)
+        columns = pd.MultiIndex.from_product([self._y.columns, alpha])
+        return self._frame(keys, steps, fh, values, columns)
+
+    def _predict_var(self, fh, X=None, cov=False):
+        if cov:
+            raise NotImplementedError("RNNForecaster does not predict covariances.")
+        steps, keys, context, context_x, future_x = self._prediction_inputs(fh, X)
+        if self.strategy == "direct" and self.distribution == "gaussian" \
+                and not self.log_transform:
+            sd = self._direct_params(context, context_x, future_x)[..., 1]
+            variance = np.stack(
+                [(sd[s] * self.scalers_[k][1]) ** 2 for s, k in enumerate(keys)]
+            )
+        else:
+            paths = self._sample_paths(context, context_x, future_x, int(steps.max()))
+            unscaled = np.stack([self._unscale(keys, p) for p in paths])
+            variance = unscaled.var(axis=0, ddof=1)
+        return self._frame(keys, steps, fh, variance, self._y.columns)
+
+    # -- sktime test parameters ------------------------------------------------------
+    @classmethod
+    def get_test_params(cls, parameter_set: str = "default"):
+        """Tiny parameter sets for sktime's estimator checks.
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+            Unused; there is one family of test parameters.
+
+        Returns
+        -------
+        list of dict
+        """
+        tiny = {"hidden_size": 4, "max_epochs": 2, "batch_size": 8, "device": "cpu",
+                "random_state": 0, "n_sample_paths": 20, "window_length": 4}
+        return [
+            {**tiny, "early_stopping": False},
+            {**tiny, "strategy": "direct", "distribution": "quantile", "cell_type": "gru",
+             "window_normalization": "mean", "scaling": "robust"},
+        ]
