@@ -2,8 +2,8 @@
 
 A series is scaled per target column (optionally after a log), cut into sliding windows
 of ``window_length`` past steps with the ``horizon`` steps after each as the target, and
-every window is optionally normalised by its own last value or mean (the window offset),
-which makes the network see shapes rather than levels.
+every window is optionally normalised by its own statistics (last value, mean, or mean and
+standard deviation), which makes the network see shapes rather than levels.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ __all__ = [
     "fit_scaling",
     "make_windows",
     "window_collate",
-    "window_offset",
+    "window_stats",
 ]
 
 SCALINGS = ("standard", "robust", "minmax", None)
-WINDOW_NORMALIZATIONS = ("last", "mean", None)
+WINDOW_NORMALIZATIONS = ("last", "mean", "standard", None)
 
 
 def fit_scaling(values: np.ndarray, method: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -59,18 +59,29 @@ def fit_scaling(values: np.ndarray, method: str | None) -> tuple[np.ndarray, np.
     return loc.astype(np.float64), scale.astype(np.float64)
 
 
-def window_offset(window_targets, method: str | None):
-    """The offset of each window: its last value, its mean, or zero.
+def window_stats(window_targets, method: str | None):
+    """The offset and spread of each window.
 
-    Works on numpy arrays and torch tensors of shape ``(B, window_length, n_targets)``
-    and returns ``(B, n_targets)``.
+    ``"last"``: the last value and 1; ``"mean"``: the mean and 1; ``"standard"``: the
+    mean and the standard deviation (reversible instance normalisation, floored at 0.01
+    in units of the scaled series); ``None``: 0 and 1. Works on numpy arrays and torch
+    tensors of shape ``(B, window_length, n_targets)`` and returns two ``(B, n_targets)``
+    arrays (copies, never views of the window).
     """
+    is_numpy = isinstance(window_targets, np.ndarray)
     if method == "last":
-        return window_targets[:, -1, :]
-    if method == "mean":
-        return window_targets.mean(axis=1) if isinstance(window_targets, np.ndarray) \
-            else window_targets.mean(dim=1)
-    return window_targets[:, -1, :] * 0
+        offset = window_targets[:, -1, :] * 1
+    elif method in ("mean", "standard"):
+        offset = window_targets.mean(axis=1) if is_numpy else window_targets.mean(dim=1)
+    else:
+        offset = window_targets[:, -1, :] * 0
+    if method == "standard":
+        spread = window_targets.std(axis=1) if is_numpy else \
+            window_targets.std(dim=1, correction=0)
+        spread = np.maximum(spread, 0.01) if is_numpy else spread.clamp_min(0.01)
+    else:
+        spread = offset * 0 + 1
+    return offset, spread
 
 
 @dataclass
@@ -119,25 +130,25 @@ def make_windows(
         Scaled covariates aligned with ``targets``.
     window_length, horizon : int
         Past steps per window and steps ahead per target.
-    normalization : {"last", "mean", None}
-        Window offset subtracted from the window's targets and from its future targets.
+    normalization : {"last", "mean", "standard", None}
+        How the window's targets and its future targets are normalised by the window's
+        own statistics (:func:`window_stats`).
 
     Returns
     -------
     inputs : ndarray of shape (n, window_length, n_targets + n_covariates)
     future : ndarray of shape (n, horizon, n_covariates) or None
     y : ndarray of shape (n, horizon, n_targets)
-        Future targets relative to the window offset; ``n = T - window_length - horizon
-        + 1``.
+        Future targets normalised like the window; ``n = T - window_length - horizon + 1``.
     """
     n = len(targets) - window_length - horizon + 1
     features = targets if covariates is None else np.concatenate([targets, covariates], axis=1)
     inputs = sliding_window_view(features, window_length, axis=0)[:n].transpose(0, 2, 1).copy()
     y = sliding_window_view(targets[window_length:], horizon, axis=0)[:n].transpose(0, 2, 1)
     n_targets = targets.shape[1]
-    offset = window_offset(inputs[:, :, :n_targets], normalization).copy()  # not a view
-    inputs[:, :, :n_targets] -= offset[:, None, :]
-    y = y - offset[:, None, :]
+    offset, spread = window_stats(inputs[:, :, :n_targets], normalization)
+    inputs[:, :, :n_targets] = (inputs[:, :, :n_targets] - offset[:, None, :]) / spread[:, None, :]
+    y = (y - offset[:, None, :]) / spread[:, None, :]
     future = None
     if covariates is not None:
         future = sliding_window_view(covariates[window_length:], horizon, axis=0)[:n]

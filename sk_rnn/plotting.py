@@ -53,7 +53,7 @@ def _pyplot() -> Any:
 def _new_axes(plt: Any, ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
     if ax is not None:
         return ax
-    _, new_ax = plt.subplots(figsize=figsize)
+    _, new_ax = plt.subplots(figsize=figsize, layout="constrained")
     return new_ax
 
 
@@ -112,9 +112,7 @@ def _select_column(columns: pd.Index, name: str, variable: Any) -> Any:
 def _as_series(obj: Any, name: str, variable: Any) -> tuple[pd.Series, str]:
     """Validate one of ``y``, ``y_pred``, ``y_test``; return it as a Series and its index kind."""
     if not isinstance(obj, pd.Series | pd.DataFrame):
-        raise TypeError(
-            f"{name} must be a pandas Series or DataFrame, got {type(obj).__name__}."
-        )
+        raise TypeError(f"{name} must be a pandas Series or DataFrame, got {type(obj).__name__}.")
     kind = _check_rows(obj, name)
     if isinstance(obj, pd.DataFrame):
         obj = obj[_select_column(obj.columns, name, variable)]
@@ -325,9 +323,7 @@ def _epochs_of(estimator_or_history: Any) -> list[Mapping[str, Any]]:
                 "its training curves (or pass a skorch History)."
             )
     if not all(isinstance(row, Mapping) for row in history):
-        raise TypeError(
-            "The history must be a list of dicts, one per epoch (a skorch History)."
-        )
+        raise TypeError("The history must be a list of dicts, one per epoch (a skorch History).")
     return list(history)
 
 
@@ -390,9 +386,7 @@ def plot_training_curves(
     for metric in metrics:
         points = [(n, row[metric]) for n, row in zip(numbers, epochs, strict=True) if metric in row]
         if points:
-            curves.append(
-                (metric, [n for n, _ in points], [float(value) for _, value in points])
-            )
+            curves.append((metric, [n for n, _ in points], [float(value) for _, value in points]))
     if not curves:
         recorded = sorted({key for row in epochs for key in row})
         raise ValueError(
@@ -414,7 +408,7 @@ def plot_training_curves(
         if row.get("valid_loss_best") and "valid_loss" in row
     ]
     if "valid_loss" in plotted and best:
-        best_epoch, best_loss = best[-1]  # the last improvement is the best epoch
+        best_epoch, best_loss = min(best, key=lambda point: point[1])
         ax.scatter(
             [best_epoch],
             [best_loss],

@@ -61,6 +61,7 @@ class ForecastModel(nn.Module):
         distribution: str,
         n_quantiles: int,
         dropout: float,
+        window_length: int | None = None,
         **encoder_params,
     ) -> None:
         super().__init__()
@@ -75,6 +76,13 @@ class ForecastModel(nn.Module):
         n_out = n_targets * self.n_params
         self.head = nn.Linear(self.encoder.output_size, horizon * n_out)
         self.covariate_head = nn.Linear(n_covariates, n_out, bias=False) if n_covariates else None
+        # A linear autoregression on the window's targets, added to the location: it
+        # carries trend and seasonality from the first epoch; the RNN learns the rest.
+        self.linear_skip = None
+        if window_length is not None:
+            self.linear_skip = nn.Linear(window_length * n_targets, horizon * n_targets)
+            nn.init.zeros_(self.linear_skip.weight)
+            nn.init.zeros_(self.linear_skip.bias)
 
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         """Distribution parameters of shape ``(B, horizon, n_targets, n_params)``.
@@ -92,6 +100,13 @@ class ForecastModel(nn.Module):
         if self.covariate_head is not None:
             raw = raw + self.covariate_head(future)
         raw = raw.view(x.shape[0], self.horizon, self.n_targets, self.n_params)
+        if self.linear_skip is not None:
+            history = x[:, :, : self.n_targets].reshape(x.shape[0], -1)
+            level = self.linear_skip(history).view(x.shape[0], self.horizon, self.n_targets, 1)
+            if self.distribution == "gaussian":
+                raw = torch.cat([raw[..., :1] + level, raw[..., 1:]], dim=-1)
+            else:
+                raw = torch.cat([raw[..., :1] + level, raw[..., 1:]], dim=-1)
         if self.distribution == "gaussian":
             scale = F.softplus(raw[..., 1:]) + _MIN_SCALE
             return torch.cat([raw[..., :1], scale], dim=-1)
