@@ -206,6 +206,9 @@ callbacks
         "fit_is_empty": False,
     }
 
+    # predict and update read the data seen so far (``self._y``, ``self._X``).
+    _config = {"remember_data": True}
+
     def __init__(
         self,
         window_length: int = 24,
@@ -239,7 +242,11 @@ callbacks
         callbacks=None,
     ) -> None:
         store_params(self, locals())
-        super().__init__()
+        with warnings.catch_warnings():
+            # RNNForecaster opts in to remember_data=True explicitly (``_config``), so
+            # sktime 1.2's warning about that default changing does not concern it.
+            warnings.filterwarnings("ignore", "The default of config", FutureWarning)
+            super().__init__()
         direct = strategy == "direct"
         # The recursive strategy feeds X of every step ahead; direct needs only fh's.
         self.set_tags(**{"requires-fh-in-fit": direct, "capability:non_contiguous_X": direct})

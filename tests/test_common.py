@@ -1,4 +1,5 @@
-"""scikit-learn's estimator checks on every estimator, with tiny models.
+"""scikit-learn's estimator checks on every estimator and sktime's on the forecaster,
+with tiny models.
 
 Each check fits small recurrent models on a few hundred samples; the parameters below are
 the smallest that still learn the checks' toy problems (e.g. ``check_regressors_train``
@@ -8,8 +9,10 @@ needs R^2 > 0.5 on the training data).
 from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sktime.utils.estimator_checks import check_estimator
+from sktime.utils.estimator_checks import parametrize_with_checks as parametrize_with_sktime_checks
 
-from sk_rnn import RNNClassifier, RNNRegressor, TextVectorizer
+from sk_rnn import RNNClassifier, RNNForecaster, RNNRegressor, TextVectorizer
 
 ESTIMATORS = [
     RNNClassifier(hidden_size=8, max_epochs=20, batch_size=16, random_state=0, device="cpu"),
@@ -29,3 +32,10 @@ ESTIMATORS = [
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# sktime's suite for the forecaster: every check runs on both parameter sets of
+# RNNForecaster.get_test_params (tiny networks, a few epochs), about a minute in all.
+@parametrize_with_sktime_checks(RNNForecaster, obj_varname="forecaster")
+def test_sktime_compatible_forecaster(forecaster, test_name):
+    check_estimator(forecaster, tests_to_run=test_name, raise_exceptions=True)

@@ -1,0 +1,337 @@
+"""Tests of :class:`sk_rnn.RNNForecaster` beyond sktime's own suite (``test_common.py``):
+strategies, heads, exogenous X, panels, composition with sktime tools, and bad input."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sktime.datasets import load_airline, load_uschange
+from sktime.forecasting.base import ForecastingHorizon
+from sktime.forecasting.compose import TransformedTargetForecaster
+from sktime.forecasting.model_evaluation import evaluate
+from sktime.forecasting.model_selection import ForecastingGridSearchCV
+from sktime.split import ExpandingWindowSplitter
+from sktime.transformations.series.detrend import Deseasonalizer
+from sktime.transformations.series.exponent import ExponentTransformer
+
+from sk_rnn import RNNForecaster
+
+TINY = {"hidden_size": 8, "max_epochs": 4, "window_length": 12, "device": "cpu",
+        "random_state": 0, "n_sample_paths": 50}
+
+
+@pytest.fixture(scope="module")
+def airline():
+    return load_airline()
+
+
+@pytest.fixture(scope="module")
+def panel():
+    """Three series of 40 months, one of them on another level."""
+    rng = np.random.default_rng(0)
+    t = np.arange(40)
+    frames = []
+    for name, level in (("a", 10.0), ("b", 50.0), ("c", 200.0)):
+        values = level * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) + rng.normal(0, 1, 40)
+        index = pd.MultiIndex.from_product(
+            [[name], pd.period_range("2000-01", periods=40, freq="M")],
+            names=["series", "time"])
+        frames.append(pd.DataFrame({"y": values}, index=index))
+    return pd.concat(frames)
+
+
+@pytest.fixture(scope="module")
+def fitted(airline):
+    return RNNForecaster(**TINY).fit(airline[:-12])
+
+
+# -- basic behaviour --------------------------------------------------------------------
+def test_predict_index_name_and_values(airline, fitted):
+    y_pred = fitted.predict(fh=[1, 2, 12])
+    assert isinstance(y_pred, pd.Series)
+    assert y_pred.name == airline.name
+    assert list(y_pred.index) == list(airline.index[-12:][[0, 1, 11]])
+    assert np.isfinite(y_pred).all()
+    # The window normalisation keeps forecasts on the series' level.
+    assert 200 < y_pred.mean() < 700
+
+
+def test_intervals_are_nested_and_quantiles_monotone(fitted):
+    fh = [1, 6, 12]
+    intervals = fitted.predict_interval(fh=fh, coverage=[0.5, 0.9])
+    name = intervals.columns.get_level_values(0)[0]
+    lo50, hi50 = intervals[(name, 0.5, "lower")], intervals[(name, 0.5, "upper")]
+    lo90, hi90 = intervals[(name, 0.9, "lower")], intervals[(name, 0.9, "upper")]
+    assert (lo90 <= lo50).all() and (lo50 <= hi50).all() and (hi50 <= hi90).all()
+    quantiles = fitted.predict_quantiles(fh=fh, alpha=[0.05, 0.25, 0.5, 0.75, 0.95])
+    assert (np.diff(quantiles.to_numpy(), axis=1) >= 0).all()
+    assert (fitted.predict_var(fh=fh).to_numpy() > 0).all()
+    assert fitted.interval_scale_ >= 1.0
+
+
+def test_uncertainty_grows_with_the_horizon(fitted):
+    var = fitted.predict_var(fh=np.arange(1, 13)).to_numpy().ravel()
+    assert var[-1] > var[0]
+
+
+def test_same_seed_same_forecast_and_global_rng_untouched(airline):
+    state = torch.random.get_rng_state()
+    a = RNNForecaster(**TINY).fit(airline[:60]).predict(fh=[1, 2, 3])
+    assert torch.equal(state, torch.random.get_rng_state())
+    b = RNNForecaster(**TINY).fit(airline[:60]).predict(fh=[1, 2, 3])
+    pd.testing.assert_series_equal(a, b)
+
+
+def test_repeated_interval_calls_agree(fitted):
+    first = fitted.predict_interval(fh=[1, 5])
+    pd.testing.assert_frame_equal(first, fitted.predict_interval(fh=[1, 5]))
+
+
+@pytest.mark.parametrize("params", [
+    {"strategy": "direct"},
+    {"strategy": "direct", "distribution": "quantile"},
+    {"distribution": "quantile", "quantiles": [0.1, 0.9]},
+    {"cell_type": "gru", "window_normalization": "mean", "scaling": "robust"},
+    {"cell_type": "rnn", "window_normalization": "standard", "scaling": "minmax"},
+    {"window_normalization": None, "scaling": None, "linear_skip": False},
+    {"log_transform": True, "early_stopping": True, "patience": 2},
+    {"bidirectional": True, "num_layers": 2, "dropout": 0.1},
+])
+def test_parameter_variants(airline, params):
+    fh = np.arange(1, 7)
+    forecaster = RNNForecaster(**{**TINY, **params}).fit(airline[:72], fh=fh)
+    y_pred = forecaster.predict(fh)
+    assert y_pred.shape == (6,) and np.isfinite(y_pred).all()
+    quantiles = forecaster.predict_quantiles(fh, alpha=[0.05, 0.5, 0.95])
+    assert (np.diff(quantiles.to_numpy(), axis=1) >= 0).all()
+    if params.get("distribution") == "quantile":
+        assert 0.5 in forecaster.quantiles_
+
+
+def test_direct_strategy_needs_fh_and_limits_it(airline):
+    forecaster = RNNForecaster(strategy="direct", **TINY)
+    assert forecaster.get_tag("requires-fh-in-fit")
+    forecaster.fit(airline[:72], fh=[1, 2, 3])
+    assert forecaster.horizon_ == 3
+    with pytest.raises(ValueError, match="forecasting horizon `fh`"):  # sktime refuses
+        forecaster.predict(fh=[5])
+    assert not RNNForecaster().get_tag("requires-fh-in-fit")
+
+
+def test_multivariate_y(airline):
+    y = pd.DataFrame({"a": airline.to_numpy()[:60], "b": airline.to_numpy()[:60] * 0.5 + 3},
+                     index=airline.index[:60])
+    forecaster = RNNForecaster(**TINY).fit(y)
+    y_pred = forecaster.predict(fh=[1, 2])
+    assert list(y_pred.columns) == ["a", "b"]
+    assert forecaster.n_targets_ == 2
+
+
+# -- exogenous X ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def uschange():
+    y, X = load_uschange()
+    return y, X
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_exogenous_x(uschange, strategy):
+    y, X = uschange
+    fh = [1, 2, 3, 4]
+    forecaster = RNNForecaster(strategy=strategy, **TINY)
+    forecaster.fit(y[:-4], X=X[:-4], fh=fh)
+    assert forecaster.n_covariates_ == 4
+    y_pred = forecaster.predict(fh=fh, X=X[-4:])
+    assert y_pred.shape == (4,) and np.isfinite(y_pred).all()
+    # The covariates matter: other future X, other forecast.
+    shifted = forecaster.predict(fh=fh, X=X[-4:] * 3)
+    assert not np.allclose(y_pred, shifted)
+    intervals = forecaster.predict_interval(fh=fh, X=X[-4:])
+    assert intervals.shape == (4, 2)
+
+
+def test_missing_or_short_x_at_predict(uschange):
+    y, X = uschange
+    forecaster = RNNForecaster(**TINY).fit(y[:-4], X=X[:-4])
+    with pytest.raises(ValueError, match="X is required"):
+        forecaster.predict(fh=[1, 2])
+    with pytest.raises(ValueError, match="X does not cover the forecast horizon"):
+        forecaster.predict(fh=[1, 2, 3, 4], X=X[-4:-2])
+
+
+def test_non_numeric_or_nan_x(uschange):
+    y, X = uschange
+    bad = X[:-4].copy()
+    bad["Income"] = "high"
+    # sktime refuses it before our own check ("X must be numeric; columns [...]").
+    with pytest.raises(TypeError, match="categorical features in exogenous X"):
+        RNNForecaster(**TINY).fit(y[:-4], X=bad)
+    nan = X[:-4].copy()
+    nan.iloc[3, 1] = np.nan
+    with pytest.raises(ValueError, match="X passed contained missing data"):
+        RNNForecaster(**TINY).fit(y[:-4], X=nan)
+
+
+# -- panels -----------------------------------------------------------------------------
+def test_panel_is_one_global_model(panel):
+    forecaster = RNNForecaster(**TINY).fit(panel)
+    assert isinstance(forecaster.net_.module_, torch.nn.Module)  # one net, not one per series
+    assert set(forecaster.scalers_) == {"a", "b", "c"}
+    y_pred = forecaster.predict(fh=[1, 2, 3])
+    assert y_pred.index.names == panel.index.names
+    assert y_pred.shape == (9, 1)
+    levels = y_pred.groupby(level=0)["y"].mean()
+    assert levels["a"] < levels["b"] < levels["c"]  # each series keeps its own scale
+    intervals = forecaster.predict_interval(fh=[1, 2, 3])
+    assert intervals.shape == (9, 2)
+
+
+def test_panel_with_unequal_ends(panel):
+    shorter = panel.drop(panel.loc["b"].index[-3:].map(lambda t: ("b", t)))
+    forecaster = RNNForecaster(**TINY).fit(shorter)
+    y_pred = forecaster.predict(fh=[1])
+    ends = {key: part.index.get_level_values(-1)[-1] for key, part in shorter.groupby(level=0)}
+    for key, part in y_pred.groupby(level=0):
+        assert part.index.get_level_values(-1)[0] == ends[key] + 1
+
+
+def test_hierarchical_panel(panel):
+    hier = pd.concat({"north": panel, "south": panel * 2}, names=["region"])
+    forecaster = RNNForecaster(**TINY).fit(hier)
+    y_pred = forecaster.predict(fh=[1, 2])
+    assert y_pred.index.nlevels == 3 and len(y_pred) == 12
+
+
+# -- sktime composition -----------------------------------------------------------------
+def test_in_transformed_target_forecaster(airline):
+    pipe = TransformedTargetForecaster([
+        ("log", ExponentTransformer(power=0.5)),
+        ("deseason", Deseasonalizer(sp=12)),
+        ("rnn", RNNForecaster(**TINY)),
+    ])
+    y_pred = pipe.fit(airline[:96]).predict(fh=[1, 2, 3])
+    assert y_pred.shape == (3,) and np.isfinite(y_pred).all()
+
+
+def test_grid_search_over_cell_type(airline):
+    cv = ExpandingWindowSplitter(initial_window=60, step_length=12, fh=[1, 2, 3])
+    search = ForecastingGridSearchCV(
+        RNNForecaster(**{**TINY, "max_epochs": 2}), cv=cv,
+        param_grid={"cell_type": ["rnn", "lstm", "gru"]},
+    )
+    search.fit(airline[:96])
+    assert search.best_params_["cell_type"] in {"rnn", "lstm", "gru"}
+    assert len(search.cv_results_) == 3
+    assert search.predict(fh=[1]).shape == (1,)
+
+
+def test_evaluate_with_expanding_window(airline):
+    cv = ExpandingWindowSplitter(initial_window=72, step_length=12, fh=[1, 2, 3])
+    results = evaluate(RNNForecaster(**TINY), cv=cv, y=airline[:108])
+    assert len(results) == 3
+    assert np.isfinite(results.iloc[:, 0]).all()
+
+
+def test_update_moves_the_context(airline):
+    forecaster = RNNForecaster(**TINY).fit(airline[:60])
+    weights = {k: v.clone() for k, v in forecaster.net_.module_.state_dict().items()}
+    forecaster.update(airline[60:66], update_params=False)
+    y_pred = forecaster.predict(fh=[1])
+    assert y_pred.index[0] == airline.index[66]
+    for key, value in forecaster.net_.module_.state_dict().items():
+        assert torch.equal(value, weights[key])
+    forecaster.update(airline[66:72], update_params=True)  # refits on all 72 points
+    assert forecaster.predict(fh=[1]).index[0] == airline.index[72]
+
+
+def test_pickle_round_trip(fitted):
+    clone = pickle.loads(pickle.dumps(fitted))
+    pd.testing.assert_series_equal(clone.predict(fh=[1, 2]), fitted.predict(fh=[1, 2]))
+    pd.testing.assert_frame_equal(clone.predict_interval(fh=[1, 2]),
+                                  fitted.predict_interval(fh=[1, 2]))
+
+
+def test_input_is_not_modified(airline, uschange):
+    y = airline[:60].copy()
+    RNNForecaster(**TINY).fit(y)
+    pd.testing.assert_series_equal(y, airline[:60])
+    ys, X = uschange
+    X_copy = X.copy()
+    RNNForecaster(**TINY).fit(ys[:-4], X=X[:-4]).predict(fh=[1, 2], X=X[-4:])
+    pd.testing.assert_frame_equal(X, X_copy)
+
+
+# -- short series and bad input ---------------------------------------------------------
+def test_short_series_shrinks_the_window(airline):
+    with pytest.warns(UserWarning, match="window_length=24 is too long.*using window_length=9"):
+        forecaster = RNNForecaster(**{**TINY, "window_length": 24}).fit(airline[:20])
+    assert forecaster.window_length_ == 9
+    assert forecaster.predict(fh=[1, 2]).shape == (2,)
+
+
+def test_series_too_short_names_the_minimum(airline):
+    with pytest.raises(ValueError, match="shortest series has 5 observations.*at least 8"):
+        RNNForecaster(strategy="direct", **TINY).fit(airline[:5], fh=[1, 2, 3, 4, 5, 6])
+
+
+def test_nan_in_y(airline):
+    y = airline[:60].copy()
+    y.iloc[10] = np.nan
+    with pytest.raises(ValueError, match="y passed contained missing data"):
+        RNNForecaster(**TINY).fit(y)
+
+
+def test_non_numeric_y():
+    y = pd.Series(list("abcdefghijklmnopqrstuvwxyz"))
+    with pytest.raises((ValueError, TypeError), match="y"):
+        RNNForecaster(**TINY).fit(y)
+
+
+def test_log_transform_needs_positive_y(airline):
+    y = airline[:60] - 200
+    with pytest.raises(ValueError, match="log_transform=True needs strictly positive y"):
+        RNNForecaster(log_transform=True, **TINY).fit(y)
+
+
+def test_in_sample_fh_is_refused(fitted):
+    with pytest.raises(NotImplementedError, match="can not perform in-sample prediction"):
+        fitted.predict(fh=[-1, 0, 1])
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"window_length": 0}, "window_length must be an integer in \\[1, inf\\)"),
+    ({"window_length": -3}, "window_length must be an integer"),
+    ({"window_length": 2.5}, "window_length must be an integer"),
+    ({"strategy": "dirrect"}, "strategy must be one of \\['recursive', 'direct'\\]"),
+    ({"scaling": "zscore"}, "scaling must be one of"),
+    ({"window_normalization": "max"}, "window_normalization must be one of"),
+    ({"distribution": "poisson"}, "distribution must be one of"),
+    ({"distribution": "quantile", "quantiles": [0.0, 0.5]}, "quantiles must be"),
+    ({"distribution": "quantile", "quantiles": "median"}, "quantiles must be"),
+    ({"n_sample_paths": 1}, "n_sample_paths must be an integer"),
+    ({"log_transform": "yes"}, "log_transform must be True or False"),
+    ({"cell_type": "transformer"}, "cell_type must be one of"),
+    ({"hidden_size": 0}, "hidden_size must be"),
+    ({"lr": -1.0}, "lr must be"),
+])
+def test_bad_parameters(airline, params, message):
+    with pytest.raises(ValueError, match=message):
+        RNNForecaster(**{**TINY, **params}).fit(airline[:60], fh=[1, 2])
+
+
+def test_predict_before_fit():
+    with pytest.raises(Exception, match="has not been fitted"):
+        RNNForecaster().predict(fh=[1])
+
+
+def test_absolute_fh(airline, fitted):
+    fh = ForecastingHorizon(airline.index[-12:][:2], is_relative=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y_pred = fitted.predict(fh=fh)
+    assert list(y_pred.index) == list(airline.index[-12:][:2])
