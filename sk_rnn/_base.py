@@ -370,6 +370,8 @@ class RNNTrainingMixin:
         split: Callable | None = None,
         dataset: Callable = SequenceDataset,
         collate_fn: Callable = pad_collate,
+        monitor: str = "valid_loss",
+        monitor_callbacks: list | None = None,
     ) -> None:
         """Train a module on ``sequences`` and ``y``; sets ``net_``, ``history_`` and
         ``n_iter_``.
@@ -394,6 +396,11 @@ class RNNTrainingMixin:
             a ``lengths`` attribute (for the length-bucketing loader).
         collate_fn : callable, default=pad_collate
             Turns a list of dataset items into a batch (module-level, so nets pickle).
+        monitor : str, default="valid_loss"
+            History key early stopping watches (lower is better).
+        monitor_callbacks : list of (name, Callback) or None
+            Callbacks that record ``monitor`` when it is not a skorch built-in; they run
+            before early stopping.
         """
         device = self._resolve_device()
         amp_dtype = self._amp_dtype(device)
@@ -409,9 +416,10 @@ class RNNTrainingMixin:
         if valid_idx is not None:
             valid_ds = dataset(sequences.subset(valid_idx), y[valid_idx])
             train_split = predefined_split(valid_ds)
+            callbacks.extend(monitor_callbacks or [])
             callbacks.append(
                 ("early_stopping", EarlyStopping(
-                    monitor="valid_loss", patience=self.patience, load_best=True,
+                    monitor=monitor, patience=self.patience, load_best=True,
                     sink=print if self.verbose else _silent,
                 ))
             )

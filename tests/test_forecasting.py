@@ -335,3 +335,11 @@ def test_absolute_fh(airline, fitted):
         warnings.simplefilter("ignore")
         y_pred = fitted.predict(fh=fh)
     assert list(y_pred.index) == list(airline.index[-12:][:2])
+
+
+def test_early_stopping_watches_the_point_error(airline):
+    forecaster = RNNForecaster(**{**TINY, "max_epochs": 30, "early_stopping": True,
+                                  "patience": 3}).fit(airline[:96])
+    assert "valid_point_mse" in forecaster.history_[-1]
+    assert forecaster.n_iter_ <= 30
+    assert forecaster.interval_scale_ >= 1.0
