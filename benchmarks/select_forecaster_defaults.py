@@ -8,8 +8,15 @@ compared here on earlier origins only, so that the benchmark stays an honest tes
 * shampoo sales (sktime), the last 12 months held out;
 * lynx (sktime), the last 14 years held out.
 
-For every task and seed (0, 1, 2): sMAPE (%) and the empirical coverage of the 90 %
-interval; the line reports the means, the airline folds also averaged together.
+``--broad`` adds more series, none of them in a benchmark's test period: PBS (sktime,
+monthly, last 24 months held out), five quarterly series of statsmodels' US macrodata
+(realgdp, realcons, cpi, unemp, tbilrate) trained up to 1998Q4 with 8 quarters held out,
+and the five uschange columns without X, trained on all but the last 16 quarters with the
+next 8 held out (the uschange benchmark tests the last 8).
+
+For every task and seed (0, 1, 2): sMAPE (%), MASE (sp=1, comparable across series that
+cross zero) and the empirical coverage of the 90 % interval; the line reports the means,
+the airline folds averaged together, and the mean MASE over all tasks.
 
     python benchmarks/select_forecaster_defaults.py --param linear_skip=False
 """
@@ -19,31 +26,54 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 from _common import Timer, add_param_overrides, base_parser, parse_param_overrides, set_threads
-from sktime.datasets import load_airline, load_lynx, load_shampoo_sales
-from sktime.performance_metrics.forecasting import mean_absolute_percentage_error
+from sktime.datasets import (
+    load_airline,
+    load_lynx,
+    load_macroeconomic,
+    load_PBS_dataset,
+    load_shampoo_sales,
+    load_uschange,
+)
+from sktime.performance_metrics.forecasting import (
+    mean_absolute_percentage_error,
+    mean_absolute_scaled_error,
+)
 
 from sk_rnn import RNNForecaster
 
 AIRLINE_ORIGINS = [(60, 36), (72, 36), (84, 24), (96, 12)]
 
 
-def tasks() -> dict:
+def tasks(broad: bool = False) -> dict:
     """``{name: (y_train, y_test)}`` of the selection set."""
     airline = load_airline()
     out = {f"airline {o}+{h}": (airline[:o], airline[o:o + h]) for o, h in AIRLINE_ORIGINS}
     shampoo, lynx = load_shampoo_sales(), load_lynx()
     out["shampoo"] = (shampoo[:-12], shampoo[-12:])
     out["lynx"] = (lynx[:-14], lynx[-14:])
+    if broad:
+        pbs = load_PBS_dataset()
+        out["PBS"] = (pbs[:-24], pbs[-24:])
+        macro = load_macroeconomic()
+        origin = macro.index.get_loc(pd.Period("1998Q4", freq="Q")) + 1
+        for column in ("realgdp", "realcons", "cpi", "unemp", "tbilrate"):
+            series = macro[column].astype(float)
+            out[f"macro {column}"] = (series[:origin], series[origin:origin + 8])
+        y, X = load_uschange()
+        for column, series in [("Consumption", y), *X.items()]:
+            series = series.astype(float)
+            out[f"uschange {column}"] = (series[:-16], series[-16:-8])
     return out
 
 
-def score(params: dict, seeds: list[int]) -> dict:
-    """Mean sMAPE and 90 % coverage per task."""
+def score(params: dict, seeds: list[int], broad: bool = False) -> dict:
+    """Mean sMAPE, MASE and 90 % coverage per task."""
     results = {}
-    for name, (y_train, y_test) in tasks().items():
+    for name, (y_train, y_test) in tasks(broad).items():
         fh = np.arange(1, len(y_test) + 1)
-        smapes, coverages = [], []
+        smapes, mases, coverages = [], [], []
         for seed in seeds:
             forecaster = RNNForecaster(random_state=seed, device="cpu", **params)
             forecaster.fit(y_train, fh=fh if params.get("strategy") == "direct" else None)
@@ -51,8 +81,10 @@ def score(params: dict, seeds: list[int]) -> dict:
             interval = forecaster.predict_interval(fh, coverage=0.9)
             lower, upper = interval.iloc[:, 0].to_numpy(), interval.iloc[:, 1].to_numpy()
             smapes.append(100 * mean_absolute_percentage_error(y_test, y_pred, symmetric=True))
+            mases.append(mean_absolute_scaled_error(y_test, y_pred, y_train=y_train))
             coverages.append(np.mean((y_test.to_numpy() >= lower) & (y_test.to_numpy() <= upper)))
-        results[name] = (float(np.mean(smapes)), float(np.mean(coverages)))
+        results[name] = (float(np.mean(smapes)), float(np.mean(mases)),
+                         float(np.mean(coverages)))
     return results
 
 
@@ -60,16 +92,20 @@ def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     add_param_overrides(parser)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--broad", action="store_true", help="add PBS, macrodata, uschange")
     args = parser.parse_args()
     set_threads(args.threads)
     warnings.simplefilter("ignore", FutureWarning)
     params = parse_param_overrides(args.param)
     with Timer() as timer:
-        results = score(params, args.seeds)
+        results = score(params, args.seeds, args.broad)
     airline = [v for k, v in results.items() if k.startswith("airline")]
-    line = " | ".join(f"{k} {s:.2f}/{c:.2f}" for k, (s, c) in results.items())
-    print(f"{params or 'defaults'}: airline folds {np.mean([s for s, _ in airline]):.2f}/"
-          f"{np.mean([c for _, c in airline]):.2f} | {line} ({timer.seconds:.0f} s)")
+    line = " | ".join(f"{k} {s:.2f}/{m:.2f}/{c:.2f}" for k, (s, m, c) in results.items())
+    print(f"{params or 'defaults'} (sMAPE/MASE/coverage): airline folds "
+          f"{np.mean([s for s, _, _ in airline]):.2f}/{np.mean([c for _, _, c in airline]):.2f}"
+          f" | mean MASE over all tasks {np.mean([m for _, m, _ in results.values()]):.3f}"
+          f", coverage {np.mean([c for _, _, c in results.values()]):.2f}"
+          f" | {line} ({timer.seconds:.0f} s)")
 
 
 if __name__ == "__main__":
