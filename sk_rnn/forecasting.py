@@ -133,7 +133,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
     n_sample_paths : int, default=200
         Simulated paths per series for the intervals of the recursive strategy (and for
         ``predict_var`` where no closed form exists).
-    linear_skip : bool, default=True
+    linear_skip : bool, default=False
         Add a linear autoregression on the (normalised) window to the network's location
         output, which carries trend and seasonality from the first epoch.
     calibrate_intervals : bool, default=True
@@ -248,7 +248,7 @@ callbacks
         distribution: str = "gaussian",
         quantiles=None,
         n_sample_paths: int = 200,
-        linear_skip: bool = True,
+        linear_skip: bool = False,
         calibrate_intervals: bool = True,
         cell_type: str = "lstm",
         hidden_size: int = 64,

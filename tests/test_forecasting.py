@@ -98,7 +98,7 @@ def test_repeated_interval_calls_agree(fitted):
     {"distribution": "quantile", "quantiles": [0.1, 0.9]},
     {"cell_type": "gru", "window_normalization": "mean", "scaling": "robust"},
     {"cell_type": "rnn", "window_normalization": "standard", "scaling": "minmax"},
-    {"window_normalization": None, "scaling": None, "linear_skip": False},
+    {"window_normalization": None, "scaling": None, "linear_skip": True},
     {"log_transform": True, "early_stopping": True, "patience": 2},
     {"bidirectional": True, "num_layers": 2, "dropout": 0.1},
 ])
