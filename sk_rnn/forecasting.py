@@ -390,7 +390,7 @@ callbacks
     def _fit(self, y, X=None, fh=None):
         self._validate_params()
         if self.strategy == "direct":
-            horizon = self._relative_steps(fh, "fh").max()
+            horizon = self._relative_steps(fh).max()
         else:
             horizon = 1
         if X is not None:
@@ -538,11 +538,11 @@ callbacks
         return self
 
     # -- prediction -------------------------------------------------------------------
-    def _relative_steps(self, fh, name: str = "fh") -> np.ndarray:
+    def _relative_steps(self, fh) -> np.ndarray:
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=np.int64)
         if len(steps) == 0 or steps.min() < 1:
             raise ValueError(
-                f"{name} must contain only future steps (1 or more steps after the "
+                "fh must contain only future steps (1 or more steps after the "
                 f"cutoff); RNNForecaster makes no in-sample forecasts, got steps "
                 f"{steps.tolist()}."
             )
@@ -797,8 +797,9 @@ callbacks
             )
         else:
             paths = self._sample_paths(context, context_x, future_x, int(steps.max()))
-            unscaled = np.stack([self._unscale(keys, p) for p in paths])
-            variance = unscaled.var(axis=0, ddof=1)
+            # (paths, series, steps, targets) -> paths last, unscaled in one call.
+            unscaled = self._unscale(keys, np.moveaxis(paths, 0, -1))
+            variance = unscaled.var(axis=-1, ddof=1)
         return self._frame(keys, ends, steps, fh, variance, self._y.columns)
 
     # -- sktime test parameters ------------------------------------------------------
