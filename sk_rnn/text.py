@@ -29,6 +29,15 @@ _N_RESERVED = 2
 # and sentiment.
 _WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 _DIGITS = re.compile(r"\d")
+# For text that must be rebuilt from tokens (translation targets): an elided word such as
+# French "j'" or "aujourd'" is a token of its own (it glues to the next word), other words
+# and punctuation as above.
+_SPACED_WORD_PATTERN = re.compile(r"\w+['\u2019](?=\w)|\w+|[^\w\s]")
+#: Marks the side of a punctuation token that touches its neighbour without a space
+#: (OpenNMT's "joiner"), so that :meth:`TextVectorizer.decode` restores the spacing.
+JOINER = "\uffed"
+_SENTENCEPIECE_SPACE = "\u2581"
+_DEFAULT_SUBWORDS = 8000
 
 
 def word_tokenize(text: str) -> list[str]:
@@ -68,10 +77,76 @@ def char_tokenize(text: str) -> list[str]:
     return list(text)
 
 
+def spaced_word_tokenize(text: str) -> list[str]:
+    """Split ``text`` into words and punctuation, marking glued punctuation with joiners.
+
+    A punctuation token that touches the previous token gets :data:`JOINER` in front, one
+    that touches the next token gets it behind; elided words (``"j'"``) are tokens of
+    their own that glue to the next word. :func:`detokenize_spaced_words` inverts it, up to
+    runs of white space.
+
+    Parameters
+    ----------
+    text : str
+        The text to split.
+
+    Returns
+    -------
+    list of str
+        The tokens in order.
+
+    Examples
+    --------
+    >>> spaced_word_tokenize("J'ai vu l'arc-en-ciel, non ?")  # doctest: +NORMALIZE_WHITESPACE
+    ["J'", 'ai', 'vu', "l'", 'arc', '\uffed-\uffed', 'en', '\uffed-\uffed', 'ciel',
+     '\uffed,', 'non', '?']
+    """
+    matches = list(_SPACED_WORD_PATTERN.finditer(text))
+    tokens = []
+    for i, match in enumerate(matches):
+        token = match.group()
+        if not (token[0].isalnum() or token[0] == "_"):
+            if i > 0 and matches[i - 1].end() == match.start():
+                token = JOINER + token
+            if i + 1 < len(matches) and matches[i + 1].start() == match.end():
+                token = token + JOINER
+        tokens.append(token)
+    return tokens
+
+
+def detokenize_spaced_words(tokens: Sequence[str]) -> str:
+    """Join the output of :func:`spaced_word_tokenize` back into text.
+
+    Parameters
+    ----------
+    tokens : sequence of str
+        Tokens, possibly carrying :data:`JOINER` marks.
+
+    Returns
+    -------
+    str
+        The text, with a single space wherever no joiner or elision glues two tokens.
+    """
+    parts: list[str] = []
+    glue_next = True
+    for token in tokens:
+        glue_left = token.startswith(JOINER)
+        glue_right = token.endswith(JOINER) or (
+            len(token) > 1 and token[0].isalnum() and token.endswith(("'", "\u2019"))
+        )
+        token = token.strip(JOINER)
+        if parts and not (glue_next or glue_left):
+            parts.append(" ")
+        parts.append(token)
+        glue_next = glue_right
+    return "".join(parts)
+
+
 _TOKENIZERS: dict[str, Callable[[str], list[str]]] = {
     "word": word_tokenize,
     "char": char_tokenize,
 }
+_TOKENIZER_NAMES = ("word", "char", "sentencepiece")
 
 
 def check_texts(X, name: str = "X") -> list[str]:
@@ -130,9 +205,11 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    tokenizer : {"word", "char"} or callable, default="word"
+    tokenizer : {"word", "char", "sentencepiece"} or callable, default="word"
         ``"word"`` splits into words and single punctuation characters, ``"char"`` into
-        characters; a callable takes a string and returns a list of string tokens.
+        characters, ``"sentencepiece"`` into subwords of a unigram model learnt in
+        :meth:`fit` (needs the ``sentencepiece`` package; ``max_features`` pieces, 8000
+        by default); a callable takes a string and returns a list of string tokens.
     lowercase : bool, default=True
         Lower-case texts before tokenising.
     max_features : int or None, default=None
@@ -145,6 +222,12 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     normalize_digits : bool, default=False
         Replace every digit by ``0`` before tokenising, so that numbers of one shape
         share a token (phone numbers, prices, codes).
+    keep_spacing : bool, default=False
+        With ``tokenizer="word"``: mark punctuation that touches its neighbour without a
+        space (``"l'arc-en-ciel,"``) and split elisions (``"j'" "ai"``), so that
+        :meth:`decode` rebuilds the text with its original spacing. Needed where token ids
+        are turned back into text (translation targets); other tokenizers are always
+        decodable.
 
     Attributes
     ----------
@@ -154,6 +237,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         Size of the vocabulary, reserved tokens included (the embedding's row count).
     token_counts_ : dict of str to int
         Training frequency of each kept token.
+    sentencepiece_model_ : bytes
+        The serialised subword model (``tokenizer="sentencepiece"`` only).
 
     See Also
     --------
@@ -168,6 +253,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     [2, 5, 1]
     >>> vec.inverse_transform(vec.transform(["a good plot"]))
     [['a', 'good', '<unk>']]
+    >>> vec.decode(vec.transform(["a good plot"]))
+    ['a good <unk>']
     """
 
     def __init__(
@@ -178,6 +265,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         min_freq: int = 1,
         max_length: int | None = None,
         normalize_digits: bool = False,
+        keep_spacing: bool = False,
     ) -> None:
         self.tokenizer = tokenizer
         self.lowercase = lowercase
@@ -185,18 +273,70 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.min_freq = min_freq
         self.max_length = max_length
         self.normalize_digits = normalize_digits
+        self.keep_spacing = keep_spacing
 
     def _get_tokenizer(self) -> Callable[[str], list[str]]:
         if callable(self.tokenizer):
             return self.tokenizer
+        if self.tokenizer == "sentencepiece":
+            return self._sentencepiece_processor().encode_as_pieces
+        if self.tokenizer == "word" and self.keep_spacing:
+            return spaced_word_tokenize
         if isinstance(self.tokenizer, str) and self.tokenizer in _TOKENIZERS:
             return _TOKENIZERS[self.tokenizer]
         raise ValueError(
-            f"tokenizer must be 'word', 'char' or a callable, got {self.tokenizer!r}."
+            f"tokenizer must be one of {list(_TOKENIZER_NAMES)} or a callable, got "
+            f"{self.tokenizer!r}."
         )
 
+    def _sentencepiece_processor(self):
+        processor = getattr(self, "_sp_processor", None)
+        if processor is None:
+            import sentencepiece
+
+            processor = sentencepiece.SentencePieceProcessor()
+            processor.load_from_serialized_proto(self.sentencepiece_model_)
+            self._sp_processor = processor
+        return processor
+
+    def _fit_sentencepiece(self, texts: list[str]) -> None:
+        """Learn the unigram subword model that ``tokenizer="sentencepiece"`` uses."""
+        try:
+            import sentencepiece
+        except ImportError:
+            raise ImportError(
+                "tokenizer='sentencepiece' needs the sentencepiece package: "
+                "pip install sentencepiece (or sk-rnn[translation])."
+            ) from None
+        import io
+
+        model = io.BytesIO()
+        pieces = self.max_features or _DEFAULT_SUBWORDS
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=iter(self._normalize(texts)),
+            model_writer=model,
+            vocab_size=pieces + 3,  # sentencepiece counts its own <unk>, <s> and </s>
+            model_type="unigram",
+            hard_vocab_limit=False,
+            character_coverage=1.0,
+            minloglevel=2,
+        )
+        self.sentencepiece_model_ = model.getvalue()
+        self._sp_processor = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_sp_processor", None)  # rebuilt from sentencepiece_model_ on use
+        return state
+
     def _validate_params(self) -> None:
-        self._get_tokenizer()
+        if not (callable(self.tokenizer) or self.tokenizer in _TOKENIZER_NAMES):
+            raise ValueError(
+                f"tokenizer must be one of {list(_TOKENIZER_NAMES)} or a callable, got "
+                f"{self.tokenizer!r}."
+            )
+        if not isinstance(self.keep_spacing, (bool, np.bool_)):
+            raise ValueError(f"keep_spacing must be True or False, got {self.keep_spacing!r}.")
         for name, low in (("max_features", 1), ("min_freq", 1), ("max_length", 1)):
             value = getattr(self, name)
             if value is None and name != "min_freq":
@@ -207,14 +347,18 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
                     f"{'' if name == 'min_freq' else ' or None'}, got {value!r}."
                 )
 
+    def _normalize(self, texts: Sequence[str]) -> list[str]:
+        """Lower-case and replace digits as the parameters say."""
+        if self.lowercase:
+            texts = [text.lower() for text in texts]
+        if self.normalize_digits:
+            texts = [_DIGITS.sub("0", text) for text in texts]
+        return list(texts)
+
     def _tokenize(self, texts: Sequence[str]) -> list[list[str]]:
         tokenize = self._get_tokenizer()
         out = []
-        for text in texts:
-            if self.lowercase:
-                text = text.lower()
-            if self.normalize_digits:
-                text = _DIGITS.sub("0", text)
+        for text in self._normalize(texts):
             tokens = tokenize(text)
             if not isinstance(tokens, list):
                 tokens = list(tokens)
@@ -238,6 +382,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         texts = check_texts(X)
+        if self.tokenizer == "sentencepiece":
+            self._fit_sentencepiece(texts)
         counts: Counter[str] = Counter()
         for tokens in self._tokenize(texts):
             counts.update(tokens)
@@ -314,6 +460,36 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
                 )
             out.append(self._id_to_token[ids[ids != PAD_ID]].tolist())
         return out
+
+    def decode(self, X) -> list[str]:
+        """Turn sequences of token ids back into texts.
+
+        Words are joined by spaces; with ``keep_spacing=True`` (word tokens), characters
+        or subwords the original spacing is restored. Padding ids are dropped; unknown
+        ids become ``"<unk>"``; lower-casing and digit replacement are not undone.
+
+        Parameters
+        ----------
+        X : iterable of 1-D int arrays
+            Token ids, e.g. the output of :meth:`transform` or of a model.
+
+        Returns
+        -------
+        list of str
+            One text per sequence.
+        """
+        tokens = self.inverse_transform(X)
+        if callable(self.tokenizer):
+            return [" ".join(seq) for seq in tokens]
+        if self.tokenizer == "char":
+            return ["".join(seq) for seq in tokens]
+        if self.tokenizer == "sentencepiece":
+            return [
+                "".join(seq).replace(_SENTENCEPIECE_SPACE, " ").strip() for seq in tokens
+            ]
+        if self.keep_spacing:
+            return [detokenize_spaced_words(seq) for seq in tokens]
+        return [" ".join(seq) for seq in tokens]
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Return the vocabulary in id order (reserved tokens first).

@@ -15,12 +15,15 @@ from sklearn.pipeline import Pipeline
 
 from sk_rnn import RNNClassifier, TextVectorizer
 from sk_rnn.text import (
+    JOINER,
     PAD_ID,
     PAD_TOKEN,
     UNK_ID,
     UNK_TOKEN,
     build_embedding_matrix,
     char_tokenize,
+    detokenize_spaced_words,
+    spaced_word_tokenize,
     word_tokenize,
 )
 
@@ -45,6 +48,56 @@ def test_word_tokenize():
     assert word_tokenize("Don't call 0800-123!") == ["Don't", "call", "0800", "-", "123", "!"]
     assert word_tokenize("win £100 now") == ["win", "£", "100", "now"]
     assert word_tokenize("   ") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "J'ai vu l'arc-en-ciel, non ?",
+        "Qu'est-ce que c'est ?",
+        "Il a 3,5 kg.",
+        "Aujourd’hui…",
+        "' quoted ' (text)",
+        "Va !",
+        "",
+        "«Bonjour», dit-il.",
+    ],
+)
+def test_spaced_word_tokenize_round_trip(text):
+    assert detokenize_spaced_words(spaced_word_tokenize(text)) == text
+
+
+def test_spaced_word_tokenize_marks_only_glued_punctuation():
+    tokens = spaced_word_tokenize("Est-ce vrai ? J'y vais.")
+    assert tokens == ["Est", JOINER + "-" + JOINER, "ce", "vrai", "?", "J'", "y", "vais",
+                      JOINER + "."]
+    # white space runs and non-breaking spaces become one plain space
+    assert detokenize_spaced_words(spaced_word_tokenize("Va\u202f!  Vite")) == "Va ! Vite"
+
+
+def test_decode():
+    texts = ["Je t'aime.", "Est-ce vrai ?", "Viens ici !"]
+    vec = TextVectorizer(lowercase=False, keep_spacing=True).fit(texts)
+    assert vec.decode(vec.transform(texts)) == texts
+    assert vec.decode(vec.transform(["Est-ce faux ?"])) == ["Est-ce <unk> ?"]
+    chars = TextVectorizer(tokenizer="char", lowercase=False).fit(texts)
+    assert chars.decode(chars.transform(texts)) == texts
+    words = TextVectorizer().fit(texts)  # without keep_spacing: tokens joined by spaces
+    assert words.decode(words.transform(["Viens ici !"])) == ["viens ici !"]
+    custom = TextVectorizer(tokenizer=str.split).fit(texts)
+    assert custom.decode(custom.transform(["Viens ici !"])) == ["viens ici !"]
+
+
+def test_sentencepiece_tokenizer():
+    pytest.importorskip("sentencepiece")
+    texts = ["the quick brown fox", "the lazy dog", "a quick dog and a lazy fox"] * 5
+    vec = TextVectorizer(tokenizer="sentencepiece", max_features=25).fit(texts)
+    assert vec.n_tokens_ <= 25 + 2
+    assert any(token.startswith("\u2581") for token in vec.vocabulary_)
+    assert vec.decode(vec.transform(["the quick dog"])) == ["the quick dog"]
+    restored = pickle.loads(pickle.dumps(vec))  # the processor is rebuilt from the model
+    assert restored.decode(restored.transform(["a lazy fox"])) == ["a lazy fox"]
+    assert clone(vec).get_params() == vec.get_params()
 
 
 def test_char_tokenize():
@@ -245,6 +298,7 @@ def test_bad_texts(X, error, match):
         pytest.param({"max_features": 2.5}, "max_features must be", id="max_features-float"),
         pytest.param({"max_features": True}, "max_features must be", id="max_features-bool"),
         pytest.param({"max_length": -1}, "max_length must be", id="max_length"),
+        pytest.param({"keep_spacing": "yes"}, "keep_spacing must be", id="keep_spacing"),
     ],
 )
 def test_bad_params(params, match):
