@@ -226,6 +226,10 @@ class RNNTrainingMixin:
     :data:`SHARED_PARAMETERS_DOC`) and call :meth:`_fit_net` and :meth:`_forward`.
     """
 
+    #: Use the fused Adam/AdamW kernel. Opt-in per estimator: it changes the trained
+    #: weights in the last bits, so results recorded with the loop version would move.
+    _fuse_optimizer = False
+
     def _clear_fitted_state(self) -> None:
         """Forget everything a previous ``fit`` learnt, so that a ``fit`` that fails
         leaves an unfitted estimator (``NotFittedError``), never a half-replaced one."""
@@ -430,7 +434,7 @@ class RNNTrainingMixin:
                 ))
             )
         extra = {f"criterion__{k}": v for k, v in (criterion_params or {}).items()}
-        if self._optimizer_class() in _FUSED_OPTIMIZERS:
+        if self._fuse_optimizer and self._optimizer_class() in _FUSED_OPTIMIZERS:
             # One fused kernel per step instead of a loop over the parameters: on CPU
             # about 5x faster for Adam, which matters once embeddings are large.
             extra["optimizer__fused"] = True
