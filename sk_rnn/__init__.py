@@ -8,7 +8,15 @@ scikit-learn estimator (``clone``, ``Pipeline``, ``GridSearchCV``, ``pickle``).
 from .classification import RNNClassifier, RNNRegressor
 from .forecasting import RNNForecaster
 from .text import TextVectorizer
+from .translation import Seq2SeqTranslator
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["RNNClassifier", "RNNForecaster", "RNNRegressor", "TextVectorizer", "__version__"]
+__all__ = [
+    "RNNClassifier",
+    "RNNForecaster",
+    "RNNRegressor",
+    "Seq2SeqTranslator",
+    "TextVectorizer",
+    "__version__",
+]

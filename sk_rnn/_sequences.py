@@ -29,6 +29,8 @@ __all__ = [
     "equal_length_batches",
     "SequenceLoader",
     "pad_collate",
+    "PairDataset",
+    "pair_collate",
 ]
 
 #: Input kinds, as :func:`infer_input_kind` names them.
@@ -360,6 +362,52 @@ def pad_collate(batch: list) -> tuple[dict[str, torch.Tensor], torch.Tensor | No
     targets = [item[1] for item in batch]
     y = None if targets[0] is None else torch.from_numpy(np.asarray(targets))
     return {"x": torch.from_numpy(padded), "lengths": torch.from_numpy(lengths)}, y
+
+
+class PairDataset(Dataset):
+    """A torch dataset of (source, target) token-id sequence pairs.
+
+    Parameters
+    ----------
+    sources : Sequences
+        Source token ids; their lengths drive the length-bucketed batches.
+    targets : ndarray of object
+        Target token ids framed as ``[BOS, ..., EOS]``, one array per source.
+    """
+
+    def __init__(self, sources: Sequences, targets: np.ndarray) -> None:
+        self.sources = sources
+        self.targets = targets
+        self.lengths = sources.lengths
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, i: int):
+        return self.sources.data[i], self.targets[i]
+
+
+def pair_collate(batch: list) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """Pad a list of (source, framed target) pairs for teacher-forced training.
+
+    Returns
+    -------
+    X : dict
+        ``src`` ``(B, S_max)``, ``src_lengths`` ``(B,)`` and ``tgt_in`` ``(B, T_max)``:
+        every target without its last token (``EOS``), padded with 0.
+    y : Tensor of shape (B, T_max)
+        Every target without its first token (``BOS``), padded with 0.
+    """
+    X, _ = pad_collate([(source, None) for source, _ in batch])
+    targets = [target for _, target in batch]
+    width = max(len(t) for t in targets) - 1
+    tgt_in = np.zeros((len(targets), width), dtype=np.int64)
+    tgt_out = np.zeros((len(targets), width), dtype=np.int64)
+    for i, target in enumerate(targets):
+        tgt_in[i, : len(target) - 1] = target[:-1]
+        tgt_out[i, : len(target) - 1] = target[1:]
+    X = {"src": X["x"], "src_lengths": X["lengths"], "tgt_in": torch.from_numpy(tgt_in)}
+    return X, torch.from_numpy(tgt_out)
 
 
 def equal_length_batches(

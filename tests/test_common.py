@@ -12,7 +12,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sktime.utils.estimator_checks import check_estimator
 from sktime.utils.estimator_checks import parametrize_with_checks as parametrize_with_sktime_checks
 
-from sk_rnn import RNNClassifier, RNNForecaster, RNNRegressor, TextVectorizer
+from sk_rnn import (
+    RNNClassifier,
+    RNNForecaster,
+    RNNRegressor,
+    Seq2SeqTranslator,
+    TextVectorizer,
+)
 
 ESTIMATORS = [
     RNNClassifier(hidden_size=8, max_epochs=20, batch_size=16, random_state=0, device="cpu"),
@@ -26,6 +32,10 @@ ESTIMATORS = [
         device="cpu",
     ),
     TextVectorizer(),
+    # String input only (no 2-D numeric input), so scikit-learn runs its API checks
+    # (parameters, cloning, fitted-state errors, ...), not its numeric-data checks.
+    Seq2SeqTranslator(hidden_size=8, embedding_dim=8, max_epochs=2, random_state=0,
+                      device="cpu"),
 ]
 
 

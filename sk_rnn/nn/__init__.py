@@ -3,8 +3,12 @@
 from .encoder import CELLS, SequenceEncoder, SequenceModel, make_rnn
 from .forecasting import DISTRIBUTIONS, ForecastModel, GaussianNLLLoss, PinballLoss
 from .pooling import POOLINGS, SequencePooling, length_mask
+from .seq2seq import ATTENTIONS, Seq2SeqModel, SequenceCrossEntropy
 
 __all__ = [
+    "ATTENTIONS",
+    "Seq2SeqModel",
+    "SequenceCrossEntropy",
     "CELLS",
     "DISTRIBUTIONS",
     "ForecastModel",
