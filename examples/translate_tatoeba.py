@@ -2,7 +2,7 @@
 
 Tatoeba English-French pairs (``sk_rnn.datasets.load_tatoeba_pairs``) are split by English
 sentence, so that no test sentence is seen in training; the translator (default
-hyper-parameters: a bidirectional LSTM encoder, Bahdanau attention, beam search) is fitted
+hyper-parameters: a bidirectional GRU encoder, Bahdanau attention, beam search) is fitted
 on the rest and scored by multi-reference BLEU; a few translations are printed and the
 attention of one is saved as a PNG with :func:`sk_rnn.plotting.plot_attention`.
 

@@ -19,10 +19,11 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import unpack_data
 from skorch.helper import predefined_split
 from skorch.utils import TeeGenerator
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._sequences import (
     SequenceDataset,
@@ -39,6 +40,7 @@ __all__ = [
     "RNNTrainingMixin",
     "SHARED_PARAMETERS_DOC",
     "fill_shared_doc",
+    "plateau_schedule",
 ]
 
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
@@ -120,6 +122,53 @@ def _silent(*args, **kwargs) -> None:
     """A print replacement that prints nothing (module-level so nets pickle)."""
 
 
+class BoundedEarlyStopping(EarlyStopping):
+    """skorch's :class:`~skorch.callbacks.EarlyStopping` that also stops once the
+    monitored score reaches a value no epoch can improve on.
+
+    With ``load_best=True`` that epoch's weights would be restored whatever came after,
+    so further epochs are wasted: e.g. a validation BLEU of 100 on a task that is solved.
+
+    Parameters
+    ----------
+    monitor, patience, threshold, threshold_mode, lower_is_better, sink, load_best
+        As for :class:`~skorch.callbacks.EarlyStopping`.
+    best_possible : float or None, default=None
+        The unbeatable value (``None``: plain early stopping).
+    """
+
+    def __init__(
+        self,
+        monitor: str = "valid_loss",
+        patience: int = 5,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        lower_is_better: bool = True,
+        sink: Callable = print,
+        load_best: bool = False,
+        best_possible: float | None = None,
+    ) -> None:
+        super().__init__(monitor=monitor, patience=patience, threshold=threshold,
+                         threshold_mode=threshold_mode, lower_is_better=lower_is_better,
+                         sink=sink, load_best=load_best)
+        self.best_possible = best_possible
+
+    def on_epoch_end(self, net, **kwargs) -> None:
+        """Plain early stopping, then stop if the score just reached ``best_possible``."""
+        super().on_epoch_end(net, **kwargs)
+        if self.best_possible is None:
+            return
+        score = net.history[-1, self.monitor]
+        reached = score <= self.best_possible if self.lower_is_better else (
+            score >= self.best_possible)
+        if reached and self.best_epoch_ == net.history[-1, "epoch"]:
+            self._sink(
+                f"Stopping: {self.monitor} reached {score:.4g}, which no later epoch can "
+                "improve on.", verbose=net.verbose,
+            )
+            raise KeyboardInterrupt
+
+
 class RNNNet(NeuralNet):
     """The skorch net behind every estimator.
 
@@ -187,6 +236,16 @@ class RNNNet(NeuralNet):
         if getattr(self, "grad_scaler_", None) is None:
             self.grad_scaler_ = torch.amp.GradScaler("cuda")
         return self.grad_scaler_
+
+
+def plateau_schedule(lr_decay: float | None) -> list:
+    """Callbacks that multiply the learning rate by ``lr_decay`` after every epoch in which
+    the validation loss did not improve (none for ``None``)."""
+    if lr_decay is None:
+        return []
+    scheduler = LRScheduler(policy=ReduceLROnPlateau, monitor="valid_loss",
+                            factor=float(lr_decay), patience=0)
+    return [("lr_scheduler", scheduler)]
 
 
 def store_params(estimator: BaseEstimator, params: dict) -> None:
@@ -262,7 +321,7 @@ class RNNTrainingMixin:
         _check_number(self.grad_clip, "grad_clip", 0, None, low_open=True, allow_none=True)
         _check_number(self.validation_fraction, "validation_fraction", 0, 1,
                       low_open=True, high_open=True)
-        if not isinstance(self.bidirectional, (bool, np.bool_)):
+        if not isinstance(getattr(self, "bidirectional", False), (bool, np.bool_)):
             raise ValueError(f"bidirectional must be True or False, got {self.bidirectional!r}.")
         if not isinstance(self.early_stopping, (bool, np.bool_)):
             raise ValueError(
@@ -381,6 +440,8 @@ class RNNTrainingMixin:
         dataset: Callable = SequenceDataset,
         collate_fn: Callable = pad_collate,
         monitor: str = "valid_loss",
+        lower_is_better: bool = True,
+        best_possible: float | None = None,
         monitor_callbacks: list | None = None,
     ) -> None:
         """Train a module on ``sequences`` and ``y``; sets ``net_``, ``history_`` and
@@ -407,33 +468,97 @@ class RNNTrainingMixin:
         collate_fn : callable, default=pad_collate
             Turns a list of dataset items into a batch (module-level, so nets pickle).
         monitor : str, default="valid_loss"
-            History key early stopping watches (lower is better).
+            History key early stopping watches.
+        lower_is_better : bool, default=True
+            Direction of ``monitor``.
+        best_possible : float or None, default=None
+            A value of ``monitor`` that cannot be beaten (a BLEU of 100): training stops
+            as soon as it is reached, since no later epoch could replace that one.
         monitor_callbacks : list of (name, Callback) or None
             Callbacks that record ``monitor`` when it is not a skorch built-in; they run
             before early stopping.
         """
-        device = self._resolve_device()
-        amp_dtype = self._amp_dtype(device)
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        seed = self._training_seed(rng)
         if split is None:
             train_idx, valid_idx = self._split_indices(len(sequences), stratify, rng)
         else:
             train_idx, valid_idx = split(len(sequences), rng)
         train_ds = dataset(sequences.subset(train_idx), y[train_idx])
-        train_split = None
-        callbacks = self._make_callbacks()
+        valid_ds = None
         if valid_idx is not None:
             valid_ds = dataset(sequences.subset(valid_idx), y[valid_idx])
+        self._train_net(
+            build_module, criterion, train_ds, valid_ds, seed,
+            iterator=SequenceLoader, iterator_params={"collate_fn": collate_fn},
+            criterion_params=criterion_params, monitor=monitor,
+            lower_is_better=lower_is_better, best_possible=best_possible,
+            monitor_callbacks=monitor_callbacks,
+        )
+
+    @staticmethod
+    def _training_seed(rng: np.random.RandomState) -> int:
+        """The seed of weights, batch order and dropout, drawn from ``random_state``."""
+        return int(rng.randint(np.iinfo(np.int32).max))
+
+    def _train_net(
+        self,
+        build_module: Callable[[], torch.nn.Module],
+        criterion: type[torch.nn.Module],
+        train_ds,
+        valid_ds,
+        seed: int,
+        *,
+        iterator: type,
+        iterator_params: dict | None = None,
+        criterion_params: dict | None = None,
+        monitor: str = "valid_loss",
+        lower_is_better: bool = True,
+        best_possible: float | None = None,
+        monitor_callbacks: list | None = None,
+        schedule_callbacks: list | None = None,
+    ) -> None:
+        """Train a fresh module through skorch; sets ``net_``, ``history_``, ``n_iter_``
+        and ``device_``.
+
+        Parameters
+        ----------
+        build_module, criterion, criterion_params, monitor, lower_is_better, \
+best_possible, monitor_callbacks
+            As for :meth:`_fit_net`.
+        train_ds, valid_ds : torch datasets
+            Training and validation data (``valid_ds`` None: no early stopping).
+        seed : int
+            Seeds the initial weights, the iterator and dropout.
+        iterator : type
+            skorch iterator for both datasets; takes ``batch_size``, ``shuffle`` and
+            ``seed``, plus ``iterator_params``.
+        iterator_params : dict or None
+            Further keyword arguments of both iterators.
+        schedule_callbacks : list of (name, Callback) or None
+            Callbacks used with or without a validation set (a learning-rate schedule
+            by batch, say); they run after the monitor callbacks.
+        """
+        device = self._resolve_device()
+        amp_dtype = self._amp_dtype(device)
+        train_split = None
+        callbacks = self._make_callbacks()
+        if valid_ds is not None:
             train_split = predefined_split(valid_ds)
             callbacks.extend(monitor_callbacks or [])
+        callbacks.extend(schedule_callbacks or [])
+        if valid_ds is not None:
             callbacks.append(
-                ("early_stopping", EarlyStopping(
-                    monitor=monitor, patience=self.patience, load_best=True,
+                ("early_stopping", BoundedEarlyStopping(
+                    monitor=monitor, lower_is_better=lower_is_better,
+                    best_possible=best_possible, patience=self.patience, load_best=True,
                     sink=print if self.verbose else _silent,
                 ))
             )
         extra = {f"criterion__{k}": v for k, v in (criterion_params or {}).items()}
+        for key, value in (iterator_params or {}).items():
+            extra[f"iterator_train__{key}"] = value
+            extra[f"iterator_valid__{key}"] = value
         if self._fuse_optimizer and self._optimizer_class() in _FUSED_OPTIMIZERS:
             # One fused kernel per step instead of a loop over the parameters: on CPU
             # about 5x faster for Adam, which matters once embeddings are large.
@@ -455,13 +580,11 @@ class RNNTrainingMixin:
                 lr=self.lr,
                 max_epochs=self.max_epochs,
                 batch_size=self.batch_size,
-                iterator_train=SequenceLoader,
+                iterator_train=iterator,
                 iterator_train__shuffle=True,
                 iterator_train__seed=seed,
-                iterator_train__collate_fn=collate_fn,
-                iterator_valid=SequenceLoader,
+                iterator_valid=iterator,
                 iterator_valid__shuffle=False,
-                iterator_valid__collate_fn=collate_fn,
                 train_split=train_split,
                 callbacks=callbacks,
                 device=str(device),

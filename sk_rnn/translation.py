@@ -9,15 +9,20 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import LRScheduler
-from torch.optim.lr_scheduler import ReduceLROnPlateau
+from skorch.callbacks import Callback
 
-from ._base import BaseRNNEstimator, _check_number, fill_shared_doc, store_params
+from ._base import (
+    BaseRNNEstimator,
+    _check_number,
+    fill_shared_doc,
+    plateau_schedule,
+    store_params,
+)
 from ._sequences import PairDataset, Sequences, equal_length_batches, pad_collate, pair_collate
 from .nn.seq2seq import ATTENTIONS, Seq2SeqModel, SequenceCrossEntropy
 from .text import TextVectorizer, check_texts
 
-__all__ = ["Seq2SeqTranslator", "corpus_bleu"]
+__all__ = ["Seq2SeqTranslator", "ValidationBLEU", "corpus_bleu", "decode_batches"]
 
 TOKENIZERS = ("word", "char", "sentencepiece")
 
@@ -67,6 +72,95 @@ def corpus_bleu(hypotheses: Sequence[str], references) -> float:
     streams = [[options[j] if j < len(options) else None for options in refs]
                for j in range(width)]
     return float(sacrebleu.corpus_bleu(hypotheses, streams).score)
+
+
+def decode_batches(
+    module: Seq2SeqModel,
+    source_ids: Sequence[np.ndarray],
+    device: torch.device,
+    *,
+    beam_size: int = 1,
+    max_output_length: int | None = None,
+    length_penalty: float = 1.0,
+    return_attention: bool = False,
+) -> tuple[list, list]:
+    """Decode non-empty source id sequences in batches of equal length.
+
+    Parameters
+    ----------
+    module : Seq2SeqModel
+        The trained model (put in evaluation mode here).
+    source_ids : sequence of 1-D int arrays
+        Source token ids, none of them empty.
+    device : torch.device
+        Where the module lives.
+    beam_size : int, default=1
+        1 decodes greedily, more runs batched beam search.
+    max_output_length : int or None, default=None
+        Longest output; ``None``: twice the longest source of the batch plus 10.
+    length_penalty : float, default=1.0
+        Exponent of the beam-search length penalty.
+    return_attention : bool, default=False
+        Also return the attention weights.
+
+    Returns
+    -------
+    outputs : list of list of int
+        Output ids per source (without ``EOS``), in input order.
+    attentions : list of ndarray or None
+        ``(target_length, source_length)`` weights per source, or ``None``s.
+    """
+    lengths = np.fromiter(map(len, source_ids), np.int64, len(source_ids))
+    outputs: list = [[] for _ in source_ids]
+    attentions: list = [None] * len(source_ids)
+    was_training = module.training
+    module.eval()
+    order = np.argsort(lengths, kind="stable")
+    batch_size = max(1, 512 // beam_size)
+    try:
+        for idx in equal_length_batches(order, lengths, batch_size):
+            batch, _ = pad_collate([(source_ids[i], None) for i in idx])
+            src = batch["x"].to(device)
+            max_len = max_output_length or int(2 * batch["lengths"].max()) + 10
+            with torch.inference_mode():
+                if beam_size == 1:
+                    ids, attn = module.greedy_decode(src, batch["lengths"], max_len,
+                                                     return_attention)
+                else:
+                    ids, attn = module.beam_search(src, batch["lengths"], beam_size, max_len,
+                                                   length_penalty, return_attention)
+            for j, i in enumerate(idx):
+                outputs[i] = ids[j]
+                if attn is not None:
+                    attentions[i] = attn[j].numpy()
+    finally:
+        module.train(was_training)
+    return outputs, attentions
+
+
+class ValidationBLEU(Callback):
+    """Record ``valid_bleu``: BLEU of greedy translations of the validation pairs, on
+    target token ids, after every epoch.
+
+    Early stopping watches it rather than the validation loss: it is what
+    :meth:`Seq2SeqTranslator.score` measures, and unlike a label-smoothed loss it stops
+    improving once the translations do.
+    """
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs) -> None:
+        """Translate the validation sources and score them against their targets."""
+        if dataset_valid is None:
+            return
+        import sacrebleu
+
+        module = net.module_
+        sources = list(dataset_valid.sources.data)
+        hypotheses, _ = decode_batches(module, sources, torch.device(net.device))
+        as_text = " ".join
+        hyp = [as_text(map(str, ids)) for ids in hypotheses]
+        ref = [as_text(map(str, target[1:-1])) for target in dataset_valid.targets]
+        bleu = sacrebleu.corpus_bleu(hyp, [ref], tokenize="none").score
+        net.history.record("valid_bleu", float(bleu))
 
 
 @fill_shared_doc
@@ -139,8 +233,13 @@ class Seq2SeqTranslator(BaseRNNEstimator):
         Initial learning rate.
     grad_clip : float or None, default=1.0
         Gradient-norm clipping.
-    optimizer, weight_decay, validation_fraction, early_stopping, patience, device, \
-precision, random_state, verbose, callbacks
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the pairs and translate them greedily after
+        every epoch; stop when their BLEU (on target tokens, recorded as ``valid_bleu``
+        in ``history_``) has not improved for ``patience`` epochs, or at once when it
+        reaches 100, and keep the weights of the best epoch.
+    optimizer, weight_decay, validation_fraction, patience, device, precision, \
+random_state, verbose, callbacks
         As below.
 
     Shared parameters
@@ -349,16 +448,12 @@ precision, random_state, verbose, callbacks
             criterion_params={"label_smoothing": float(self.label_smoothing)},
             dataset=PairDataset,
             collate_fn=pair_collate,
-            monitor_callbacks=self._schedule_callbacks(),
+            monitor="valid_bleu",
+            lower_is_better=False,
+            best_possible=100.0,
+            monitor_callbacks=[("valid_bleu", ValidationBLEU()), *plateau_schedule(self.lr_decay)],
         )
         return self
-
-    def _schedule_callbacks(self) -> list:
-        if self.lr_decay is None:
-            return []
-        scheduler = LRScheduler(policy=ReduceLROnPlateau, monitor="valid_loss",
-                                factor=float(self.lr_decay), patience=0)
-        return [("lr_scheduler", scheduler)]
 
     def _eos_bos(self) -> tuple[int, int]:
         n = self.target_vectorizer_.n_tokens_
@@ -373,33 +468,19 @@ precision, random_state, verbose, callbacks
         sources = check_texts(X, name)
         source_ids = self.source_vectorizer_.transform(sources)
         lengths = np.fromiter(map(len, source_ids), np.int64, len(source_ids))
-        outputs: list = [[] for _ in sources]
-        attentions: list = [None] * len(sources)
+        outputs_all: list = [[] for _ in sources]
+        attentions_all: list = [None] * len(sources)
         todo = np.flatnonzero(lengths > 0)
         if not len(todo):
-            return outputs, attentions
-        device = self._inference_device()
-        module = self.net_.module_
-        module.eval()
-        order = todo[np.argsort(lengths[todo], kind="stable")]
-        batch_size = max(1, 512 // beam_size)
-        for idx in equal_length_batches(order, lengths, batch_size):
-            batch, _ = pad_collate([(source_ids[i], None) for i in idx])
-            src = batch["x"].to(device)
-            max_len = self.max_output_length or int(2 * batch["lengths"].max()) + 10
-            with torch.inference_mode():
-                if beam_size == 1:
-                    ids, attn = module.greedy_decode(src, batch["lengths"], max_len,
-                                                     return_attention)
-                else:
-                    ids, attn = module.beam_search(src, batch["lengths"], beam_size, max_len,
-                                                   float(self.length_penalty),
-                                                   return_attention)
-            for j, i in enumerate(idx):
-                outputs[i] = ids[j]
-                if attn is not None:
-                    attentions[i] = attn[j].numpy()
-        return outputs, attentions
+            return outputs_all, attentions_all
+        outputs, attentions = decode_batches(
+            self.net_.module_, [source_ids[i] for i in todo], self._inference_device(),
+            beam_size=beam_size, max_output_length=self.max_output_length,
+            length_penalty=float(self.length_penalty), return_attention=return_attention,
+        )
+        for j, i in enumerate(todo):
+            outputs_all[i], attentions_all[i] = outputs[j], attentions[j]
+        return outputs_all, attentions_all
 
     def _detokenize(self, ids: list) -> np.ndarray:
         eos, _ = self._eos_bos()

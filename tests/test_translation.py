@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sk_rnn import Seq2SeqTranslator
 from sk_rnn.nn.seq2seq import Seq2SeqModel, SequenceCrossEntropy
-from sk_rnn.translation import corpus_bleu
+from sk_rnn.translation import corpus_bleu, decode_batches
 
 WORDS = ["one", "two", "three", "four", "five", "six"]
 
@@ -68,10 +68,71 @@ def test_fitted_attributes(fitted):
     assert len(fitted.history_) == fitted.n_iter_
 
 
-def test_early_stopping_uses_a_validation_split(reverse_data):
+def test_early_stopping_watches_validation_bleu(reverse_data):
     X, y = reverse_data
-    model = Seq2SeqTranslator(**{**TINY, "early_stopping": True, "patience": 2}).fit(X, y)
+    model = Seq2SeqTranslator(**{**TINY, "early_stopping": True, "patience": 2,
+                                 "max_epochs": 60}).fit(X, y)
+    bleu = model.history_[:, "valid_bleu"]
     assert "valid_loss" in model.history_[-1]
+    assert all(0 <= b <= 100 for b in bleu)
+    best = int(np.argmax(bleu))
+    if bleu[best] == 100:  # solved: stops on the first perfect epoch
+        assert len(bleu) == best + 1
+    else:  # otherwise patience epochs after the best one (or at max_epochs)
+        assert len(bleu) in (best + 1 + 2, 60)
+    assert model.n_iter_ < 60
+
+
+def test_validation_bleu_matches_greedy_decoding(reverse_data):
+    """valid_bleu is the token-level BLEU of the model's own greedy translations."""
+    import sacrebleu
+    from skorch.callbacks import Callback
+
+    scores = []
+
+    class Capture(Callback):
+        def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+            ids, _ = decode_batches(net.module_, list(dataset_valid.sources.data),
+                                    torch.device("cpu"))
+            hyp = [" ".join(map(str, h)) for h in ids]
+            ref = [" ".join(map(str, t[1:-1])) for t in dataset_valid.targets]
+            scores.append(sacrebleu.corpus_bleu(hyp, [ref], tokenize="none").score)
+
+    X, y = reverse_data
+    model = Seq2SeqTranslator(**{**TINY, "early_stopping": True, "max_epochs": 3,
+                                 "callbacks": [("capture", Capture())]}).fit(X, y)
+    assert len(scores) == model.n_iter_
+    assert scores == pytest.approx(model.history_[:, "valid_bleu"])
+
+
+def test_bounded_early_stopping_stops_at_the_unbeatable_score():
+    from skorch import NeuralNetRegressor
+    from skorch.callbacks import Callback
+
+    from sk_rnn._base import BoundedEarlyStopping
+
+    class Script(Callback):  # a scripted score per epoch
+        def __init__(self, scores):
+            self.scores = scores
+
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("score", self.scores[len(net.history) - 1])
+
+    def run(scores, best_possible):
+        net = NeuralNetRegressor(
+            torch.nn.Linear(1, 1), max_epochs=len(scores), train_split=None, verbose=0,
+            callbacks=[("script", Script(scores)),
+                       ("stop", BoundedEarlyStopping(monitor="score", lower_is_better=False,
+                                                     patience=2, load_best=True,
+                                                     best_possible=best_possible))],
+        )
+        X = np.zeros((4, 1), dtype=np.float32)
+        net.fit(X, X)
+        return len(net.history)
+
+    assert run([10, 50, 100, 100, 100, 100], 100.0) == 3
+    assert run([10, 50, 100, 100, 100, 100], None) == 5  # plain patience
+    assert run([10, 50, 60, 55, 70, 80], 100.0) == 6
 
 
 def test_scheduled_sampling_trains(reverse_data):
