@@ -7,6 +7,7 @@ scikit-learn estimator (``clone``, ``Pipeline``, ``GridSearchCV``, ``pickle``).
 
 from .classification import RNNClassifier, RNNRegressor
 from .forecasting import RNNForecaster
+from .generation import TextGenerator
 from .text import TextVectorizer
 from .translation import Seq2SeqTranslator
 
@@ -17,6 +18,7 @@ __all__ = [
     "RNNForecaster",
     "RNNRegressor",
     "Seq2SeqTranslator",
+    "TextGenerator",
     "TextVectorizer",
     "__version__",
 ]

@@ -32,7 +32,9 @@ _DIGITS = re.compile(r"\d")
 # For text that must be rebuilt from tokens (translation targets): an elided word such as
 # French "j'" or "aujourd'" is a token of its own (it glues to the next word), other words
 # and punctuation as above.
-_SPACED_WORD_PATTERN = re.compile(r"\w+['\u2019](?=\w)|\w+|[^\w\s]")
+_SPACED_WORD_PATTERN = re.compile(r"\w+['\u2019](?=\w)|\w+|[^\w\s]|\n")
+#: A line break, kept as a token by the spacing-preserving tokenizer.
+NEWLINE = "\n"
 #: Marks the side of a punctuation token that touches its neighbour without a space
 #: (OpenNMT's "joiner"), so that :meth:`TextVectorizer.decode` restores the spacing.
 JOINER = "\uffed"
@@ -82,8 +84,8 @@ def spaced_word_tokenize(text: str) -> list[str]:
 
     A punctuation token that touches the previous token gets :data:`JOINER` in front, one
     that touches the next token gets it behind; elided words (``"j'"``) are tokens of
-    their own that glue to the next word. :func:`detokenize_spaced_words` inverts it, up to
-    runs of white space.
+    their own that glue to the next word; every line break is a ``"\n"`` token.
+    :func:`detokenize_spaced_words` inverts it, up to runs of spaces and tabs.
 
     Parameters
     ----------
@@ -105,10 +107,13 @@ def spaced_word_tokenize(text: str) -> list[str]:
     tokens = []
     for i, match in enumerate(matches):
         token = match.group()
-        if not (token[0].isalnum() or token[0] == "_"):
-            if i > 0 and matches[i - 1].end() == match.start():
+        if token != NEWLINE and not (token[0].isalnum() or token[0] == "_"):
+            # (a line break glues on both sides by itself: no joiner towards it)
+            if (i > 0 and matches[i - 1].end() == match.start()
+                    and matches[i - 1].group() != NEWLINE):
                 token = JOINER + token
-            if i + 1 < len(matches) and matches[i + 1].start() == match.end():
+            if (i + 1 < len(matches) and matches[i + 1].start() == match.end()
+                    and matches[i + 1].group() != NEWLINE):
                 token = token + JOINER
         tokens.append(token)
     return tokens
@@ -125,21 +130,41 @@ def detokenize_spaced_words(tokens: Sequence[str]) -> str:
     Returns
     -------
     str
-        The text, with a single space wherever no joiner or elision glues two tokens.
+        The text, with a single space wherever no joiner, elision or line break glues two
+        tokens.
     """
     parts: list[str] = []
     glue_next = True
     for token in tokens:
-        glue_left = token.startswith(JOINER)
-        glue_right = token.endswith(JOINER) or (
-            len(token) > 1 and token[0].isalnum() and token.endswith(("'", "\u2019"))
-        )
-        token = token.strip(JOINER)
-        if parts and not (glue_next or glue_left):
-            parts.append(" ")
-        parts.append(token)
-        glue_next = glue_right
+        text, glue_next = spaced_word_piece(token, glue_next)
+        parts.append(text)
     return "".join(parts)
+
+
+def spaced_word_piece(token: str, glued: bool) -> tuple[str, bool]:
+    """The text one token adds in :func:`detokenize_spaced_words`, for joining tokens one
+    at a time (as a generator writes them).
+
+    Parameters
+    ----------
+    token : str
+        A token of :func:`spaced_word_tokenize`.
+    glued : bool
+        Whether the previous token glues to this one (True at the start of a text).
+
+    Returns
+    -------
+    text : str
+        The token, with a leading space where it does not touch the previous one.
+    glues_next : bool
+        Whether the next token touches this one.
+    """
+    glue_left = token.startswith(JOINER) or token == NEWLINE
+    glue_right = token == NEWLINE or token.endswith(JOINER) or (
+        len(token) > 1 and token[0].isalnum() and token.endswith(("'", "\u2019"))
+    )
+    text = token.strip(JOINER)
+    return ("" if glued or glue_left else " ") + text, glue_right
 
 
 _TOKENIZERS: dict[str, Callable[[str], list[str]]] = {

@@ -144,14 +144,16 @@ class ValidationBLEU(Callback):
 
     Early stopping watches it rather than the validation loss: it is what
     :meth:`Seq2SeqTranslator.score` measures, and unlike a label-smoothed loss it stops
-    improving once the translations do.
+    improving once the translations do. N-gram orders that no validation target is long
+    enough to have are left out (sacreBLEU's ``effective_order``), so that a task with
+    very short targets does not score 0 throughout.
     """
 
     def on_epoch_end(self, net, dataset_valid=None, **kwargs) -> None:
         """Translate the validation sources and score them against their targets."""
         if dataset_valid is None:
             return
-        import sacrebleu
+        from sacrebleu.metrics import BLEU
 
         module = net.module_
         sources = list(dataset_valid.sources.data)
@@ -159,7 +161,9 @@ class ValidationBLEU(Callback):
         as_text = " ".join
         hyp = [as_text(map(str, ids)) for ids in hypotheses]
         ref = [as_text(map(str, target[1:-1])) for target in dataset_valid.targets]
-        bleu = sacrebleu.corpus_bleu(hyp, [ref], tokenize="none").score
+        # effective_order: n-gram orders that no target is long enough to have are left
+        # out, so targets of one to three tokens still give an informative score
+        bleu = BLEU(tokenize="none", effective_order=True).corpus_score(hyp, [ref]).score
         net.history.record("valid_bleu", float(bleu))
 
 

@@ -17,6 +17,7 @@ from sk_rnn import (
     RNNForecaster,
     RNNRegressor,
     Seq2SeqTranslator,
+    TextGenerator,
     TextVectorizer,
 )
 
@@ -36,6 +37,8 @@ ESTIMATORS = [
     # (parameters, cloning, fitted-state errors, ...), not its numeric-data checks.
     Seq2SeqTranslator(hidden_size=8, embedding_dim=8, max_epochs=2, random_state=0,
                       device="cpu"),
+    TextGenerator(hidden_size=8, num_layers=1, embedding_dim=8, sequence_length=8,
+                  max_epochs=2, random_state=0, device="cpu"),
 ]
 
 

@@ -153,3 +153,28 @@ def test_cuda_model_loads_on_a_cpu_only_machine(monkeypatch, no_tf32):
         restored = pickle.loads(blob)
     assert all(p.device.type == "cpu" for p in restored.net_.module_.parameters())
     np.testing.assert_allclose(restored.predict_proba(X), expected, atol=1e-5)
+
+
+def test_text_generator_on_cuda():
+    from sk_rnn import TextGenerator
+
+    text = "the cat sat on the mat. the dog sat on the log.\n" * 40
+    model = TextGenerator(hidden_size=32, num_layers=2, sequence_length=16, batch_size=8,
+                          max_epochs=2, random_state=0, device=DEVICE).fit(text)
+    assert model.device_.type == "cuda"
+    assert next(model.net_.module_.parameters()).is_cuda
+    assert np.isfinite(model.score(text[:200]))
+    out = model.generate("the", 50, random_state=0)
+    assert out.startswith("the") and out == model.generate("the", 50, random_state=0)
+
+
+def test_translator_on_cuda():
+    from sk_rnn import Seq2SeqTranslator
+
+    X = ["one two", "two three", "three four", "four one"] * 10
+    y = [" ".join(reversed(s.split())) for s in X]
+    model = Seq2SeqTranslator(hidden_size=16, embedding_dim=8, max_epochs=3, random_state=0,
+                              device=DEVICE).fit(X, y)
+    assert model.device_.type == "cuda"
+    assert "valid_bleu" in model.history_[-1]
+    assert len(model.predict(X[:4])) == 4

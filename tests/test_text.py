@@ -61,10 +61,17 @@ def test_word_tokenize():
         "Va !",
         "",
         "«Bonjour», dit-il.",
+        "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak!",
+        "a\n(b)\n",
     ],
 )
 def test_spaced_word_tokenize_round_trip(text):
     assert detokenize_spaced_words(spaced_word_tokenize(text)) == text
+
+
+def test_spaced_word_tokenize_keeps_line_breaks_without_joiners():
+    tokens = spaced_word_tokenize("Speak!\nAll:\n")
+    assert tokens == ["Speak", JOINER + "!", "\n", "All", JOINER + ":", "\n"]
 
 
 def test_spaced_word_tokenize_marks_only_glued_punctuation():

@@ -1,0 +1,57 @@
+"""Train a character-level TextGenerator on Tiny Shakespeare and write some Shakespeare.
+
+The first 90 % of the text trains the model (its early stopping holds out the end of
+that part), the last 10 % measures it: ``-score`` is the mean cross-entropy in nats per
+character. Samples are written at a few temperatures and with nucleus (top-p) sampling,
+and the training curves are saved as a PNG with :func:`sk_rnn.plotting.plot_training_curves`.
+
+    python examples/generate_shakespeare.py --data-home ../shared/data   # about 10 minutes
+    python examples/generate_shakespeare.py --n-chars 100000 --max-epochs 1  # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sk_rnn import TextGenerator
+from sk_rnn.datasets import load_tiny_shakespeare
+from sk_rnn.plotting import plot_training_curves
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", default=None,
+                        help="folder holding tinyshakespeare/ (default: SK_RNN_DATA_HOME or "
+                             "~/.cache/sk_rnn, downloaded if missing)")
+    parser.add_argument("--max-epochs", type=int, default=None,
+                        help="training epochs (default: the estimator's)")
+    parser.add_argument("--n-chars", type=int, default=None,
+                        help="use only the first N characters of each part (a quick run)")
+    parser.add_argument("--out", default="training_curves_shakespeare.png", help="PNG to write")
+    args = parser.parse_args()
+
+    train = load_tiny_shakespeare(data_home=args.data_home, split="train")
+    valid = load_tiny_shakespeare(data_home=args.data_home, split="validation")
+    if args.n_chars:
+        train, valid = train[: args.n_chars], valid[: args.n_chars // 9]
+    params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
+    model = TextGenerator(level="char", random_state=0, **params).fit(train)
+    print(f"{len(train):,} training characters, {model.n_iter_} epochs; held-out loss "
+          f"{-model.score(valid):.3f} nats/char (perplexity {model.perplexity(valid):.2f})")
+
+    for temperature in (0.5, 0.8):
+        print(f"\n--- temperature {temperature} ---")
+        print(model.generate("ROMEO:\n", max_length=300, temperature=temperature,
+                             random_state=0))
+    print("\n--- top_p 0.9, until the first blank line ---")
+    print(model.generate("JULIET:\n", max_length=600, top_p=0.9, stop="\n\n",
+                         random_state=0))
+
+    ax = plot_training_curves(model)
+    ax.set_ylabel("cross-entropy (nats per character)")
+    ax.figure.savefig(args.out, dpi=120, bbox_inches="tight")
+    print(f"\ntraining curves written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,604 @@
+"""Text generation: :class:`TextGenerator`, a character- or word-level language model."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import LRScheduler
+from torch.optim.lr_scheduler import CosineAnnealingLR
+
+from ._base import (
+    BaseRNNEstimator,
+    _check_number,
+    fill_shared_doc,
+    plateau_schedule,
+    store_params,
+)
+from ._streams import StreamLoader, TokenStream, n_streams
+from .nn.language_model import LanguageModel, TokenCrossEntropy
+from .text import (
+    PAD_ID,
+    UNK_ID,
+    TextVectorizer,
+    check_texts,
+    spaced_word_piece,
+    spaced_word_tokenize,
+)
+
+__all__ = ["TextGenerator", "check_corpus"]
+
+LEVELS = ("char", "word")
+LR_SCHEDULES = ("cosine", "plateau", "constant")
+_DEFAULT_SEQUENCE_LENGTH = {"char": 64, "word": 32}
+# score(): targets per scored piece of a long text, and the tokens read before them
+# (not scored) so that a piece starts from a warmed-up state rather than from zeros.
+_SCORE_PIECE = 1024
+_SCORE_CONTEXT = 256
+_SCORE_BATCH = 64
+# Logits computed at once while scoring (rows x vocabulary), to bound memory.
+_LOGIT_BUDGET = 1 << 22
+
+
+def check_corpus(X, name: str = "X") -> list[str]:
+    """Validate a corpus: one string, or an iterable of strings (documents).
+
+    Parameters
+    ----------
+    X : str or iterable of str
+        The text, or its documents.
+    name : str, default="X"
+        The argument name used in error messages.
+
+    Returns
+    -------
+    list of str
+        The documents (a new list; ``X`` is not modified).
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is neither a string nor an iterable of strings.
+    ValueError
+        If ``X`` is empty or holds only empty strings.
+    """
+    if isinstance(X, bytes):
+        raise TypeError(f"{name} must be text (str), got bytes; decode it first.")
+    if isinstance(X, str):
+        documents = [X]
+    else:
+        if X is None or not (isinstance(X, Iterable) or hasattr(X, "iloc")):
+            raise TypeError(
+                f"{name} must be a string or an iterable of strings (documents), got "
+                f"{type(X).__name__}."
+            )
+        documents = check_texts(X, name)
+    if not any(documents):
+        raise ValueError(f"{name} holds no text: every document is an empty string.")
+    return documents
+
+
+def _sample(
+    logits: np.ndarray,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    rng: np.random.RandomState,
+) -> int:
+    """Draw one id from ``logits`` (float64, modified in place) after temperature,
+    top-k and nucleus (top-p) filtering."""
+    logits /= temperature
+    if top_k is not None and top_k < logits.size:
+        kth = np.partition(logits, -top_k)[-top_k]
+        logits[logits < kth] = -np.inf
+    logits -= logits.max()
+    probs = np.exp(logits)
+    probs /= probs.sum()
+    if top_p is not None and top_p < 1.0:
+        order = np.argsort(-probs, kind="stable")
+        cumulative = np.cumsum(probs[order])
+        # the smallest set with mass >= top_p (up to rounding of the cumulative sum)
+        keep = int(np.searchsorted(cumulative, top_p * (1 - 1e-9))) + 1
+        probs[order[keep:]] = 0.0
+    cdf = np.cumsum(probs)
+    draw = rng.random_sample() * cdf[-1]
+    return int(min(np.searchsorted(cdf, draw, side="right"), cdf.size - 1))
+
+
+@fill_shared_doc
+class TextGenerator(BaseRNNEstimator):
+    """Recurrent language model (RNN, LSTM or GRU) that writes text from a prompt.
+
+    :meth:`fit` learns a vocabulary of characters or words and trains the network to
+    predict the next token, reading the corpus as ``batch_size`` parallel streams in
+    contiguous windows of ``sequence_length`` tokens with the recurrent state carried from
+    one window to the next (truncated back-propagation through time): memory does not
+    grow with the corpus. The last ``validation_fraction`` of the corpus is held out for
+    early stopping.
+
+    :meth:`generate` samples text token by token, keeping the recurrent state, so its
+    cost is linear in the length; :meth:`score` is the negative mean cross-entropy per
+    token (higher is better), so ``GridSearchCV`` picks the model with the best held-out
+    likelihood, and :meth:`perplexity` is ``exp(-score)``.
+
+    Parameters
+    ----------
+    level : {"char", "word"}, default="char"
+        Tokens are characters, or words and punctuation marks (spacing and line breaks
+        are kept, so generated text reads naturally).
+    sequence_length : int or None, default=None
+        Window length of truncated back-propagation through time; ``None``: 64
+        characters or 32 words.
+    max_features : int or None, default=None
+        Keep only the most frequent tokens (others become ``"<unk>"``); ``None`` keeps
+        all. Useful at word level, where the output layer grows with the vocabulary.
+    min_freq : int, default=1
+        Drop tokens seen fewer than ``min_freq`` times.
+    lowercase : bool, default=False
+        Lower-case the corpus (and prompts) first.
+    lr_schedule : {"cosine", "plateau", "constant"}, default="cosine"
+        ``"cosine"``: the learning rate follows a cosine from ``lr`` down to ``lr / 20``
+        over ``max_epochs``, stepped every batch (epochs over a large corpus are long).
+        ``"plateau"``: halved after every epoch in which the validation loss did not
+        improve (needs early stopping). ``"constant"``: ``lr`` throughout.
+    cell_type : {"rnn", "lstm", "gru"}, default="lstm"
+        Recurrent cell.
+    hidden_size : int, default=512
+        Hidden units per layer.
+    num_layers : int, default=2
+        Stacked recurrent layers.
+    dropout : float in [0, 1), default=0.0
+        Dropout on the embedded input, between recurrent layers and before the output
+        layer.
+    embedding_dim : int, default=64
+        Token embedding size.
+    max_epochs : int, default=3
+        Maximum passes over the corpus (also the length of the cosine schedule).
+    batch_size : int, default=8
+        Parallel streams of the corpus in a batch.
+    lr : float, default=2e-3
+        Initial learning rate.
+    patience : int, default=2
+        Epochs without improvement of the validation loss before stopping.
+    validation_fraction : float in (0, 1), default=0.05
+        Share of the corpus, at its end, held out for early stopping.
+    optimizer, weight_decay, grad_clip, early_stopping, device, precision, \
+random_state, verbose, callbacks
+        As below.
+
+    Shared parameters
+    -----------------
+    {shared_parameters}
+
+    Attributes
+    ----------
+    vectorizer_ : TextVectorizer
+        The fitted vocabulary.
+    n_tokens_ : int
+        Output classes: the vocabulary plus the document boundary.
+    n_training_tokens_ : int
+        Tokens the network was trained on (validation excluded).
+    net_ : skorch.NeuralNet
+        The trained network.
+    history_ : skorch.History
+        Per-epoch losses (``train_loss``, ``valid_loss`` in nats per token).
+    n_iter_ : int
+        Epochs run.
+    device_ : torch.device
+        Where the network was trained.
+
+    See Also
+    --------
+    sk_rnn.datasets.load_tiny_shakespeare : A corpus for character-level models.
+
+    Examples
+    --------
+    >>> from sk_rnn import TextGenerator
+    >>> text = "to be or not to be, that is the question. " * 40
+    >>> gen = TextGenerator(hidden_size=32, num_layers=1, sequence_length=16,
+    ...                     batch_size=8, max_epochs=3, random_state=0).fit(text)
+    >>> len(gen.generate("to be", max_length=20, random_state=0)) <= 25
+    True
+    """
+
+    _fuse_optimizer = True
+
+    def __init__(
+        self,
+        *,
+        level: str = "char",
+        sequence_length: int | None = None,
+        max_features: int | None = None,
+        min_freq: int = 1,
+        lowercase: bool = False,
+        lr_schedule: str = "cosine",
+        cell_type: str = "lstm",
+        hidden_size: int = 512,
+        num_layers: int = 2,
+        dropout: float = 0.0,
+        embedding_dim: int = 64,
+        max_epochs: int = 3,
+        batch_size: int = 8,
+        lr: float = 2e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        grad_clip: float | None = 5.0,
+        validation_fraction: float = 0.05,
+        early_stopping: bool = True,
+        patience: int = 2,
+        device: str = "auto",
+        precision: str = "32",
+        random_state=None,
+        verbose: int = 0,
+        callbacks: list | None = None,
+    ) -> None:
+        store_params(self, locals())
+
+    # -- parameters ---------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        self._validate_shared_params()
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be one of {list(LEVELS)}, got {self.level!r}.")
+        _check_number(self.sequence_length, "sequence_length", 1, None, integer=True,
+                      allow_none=True)
+        _check_number(self.max_features, "max_features", 1, None, integer=True,
+                      allow_none=True)
+        _check_number(self.min_freq, "min_freq", 1, None, integer=True)
+        if not isinstance(self.lowercase, (bool, np.bool_)):
+            raise ValueError(f"lowercase must be True or False, got {self.lowercase!r}.")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"lr_schedule must be one of {list(LR_SCHEDULES)}, got {self.lr_schedule!r}."
+            )
+
+    def _sequence_length(self) -> int:
+        if self.sequence_length is None:
+            return _DEFAULT_SEQUENCE_LENGTH[self.level]
+        return int(self.sequence_length)
+
+    @property
+    def _boundary(self) -> int:
+        """Id of the document boundary (read before a document, predicted at its end)."""
+        return self.vectorizer_.n_tokens_
+
+    # -- fitting ------------------------------------------------------------------------
+    def fit(self, X, y=None) -> TextGenerator:
+        """Learn the vocabulary and train the language model.
+
+        Parameters
+        ----------
+        X : str or iterable of str
+            The corpus: one text, or documents (a list, array or pandas Series of
+            strings) that are kept apart by a boundary token.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TextGenerator
+            The fitted generator.
+        """
+        return self._fit_cleanly(self._fit, X)
+
+    def _fit(self, X) -> TextGenerator:
+        self._validate_params()
+        documents = check_corpus(X, "X")
+        tokenizer = self.level
+        self.vectorizer_ = TextVectorizer(
+            tokenizer=tokenizer, lowercase=bool(self.lowercase),
+            keep_spacing=self.level == "word", max_features=self.max_features,
+            min_freq=self.min_freq,
+        ).fit(documents)
+        stream = self._stream(documents)
+        length = self._sequence_length()
+        if len(stream) - 1 < length:
+            raise ValueError(
+                f"X is too short: it has {len(stream) - 2} {self.level} tokens, fewer than "
+                f"one training sequence (sequence_length={length}). Pass more text or a "
+                "smaller sequence_length."
+            )
+        rng = check_random_state(self.random_state)
+        seed = self._training_seed(rng)
+        train, valid = self._split_stream(stream, length)
+        self.n_training_tokens_ = len(train)
+        self.n_tokens_ = self._boundary + 1
+        module_params = dict(
+            vocab_size=self.n_tokens_,
+            embedding_dim=self.embedding_dim,
+            cell_type=self.cell_type,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            dropout=float(self.dropout),
+        )
+        train_ds = TokenStream(train)
+        n_batches = len(StreamLoader(train_ds, self.batch_size, sequence_length=length))
+        self._train_net(
+            lambda: LanguageModel(**module_params),
+            TokenCrossEntropy,
+            train_ds,
+            None if valid is None else TokenStream(valid),
+            seed,
+            iterator=StreamLoader,
+            iterator_params={"sequence_length": length},
+            monitor_callbacks=plateau_schedule(0.5) if self.lr_schedule == "plateau" else [],
+            schedule_callbacks=self._cosine_schedule(n_batches),
+        )
+        self.net_.module_.clear_state()
+        return self
+
+    def _cosine_schedule(self, n_batches: int) -> list:
+        if self.lr_schedule != "cosine":
+            return []
+        scheduler = LRScheduler(policy=CosineAnnealingLR, step_every="batch",
+                                T_max=max(1, self.max_epochs * n_batches),
+                                eta_min=float(self.lr) / 20)
+        return [("lr_scheduler", scheduler)]
+
+    def _stream(self, documents: Sequence[str]) -> np.ndarray:
+        """All documents as one id array: ``[B, doc_1, B, doc_2, ..., B]`` with ``B`` the
+        boundary; documents without tokens are skipped."""
+        boundary = np.array([self._boundary], dtype=np.int64)
+        parts = [boundary]
+        for ids in self.vectorizer_.transform(documents):
+            if len(ids):
+                parts.extend([ids, boundary])
+        return np.concatenate(parts)
+
+    def _split_stream(self, stream: np.ndarray, length: int):
+        """The training stream and the held-out tail (``None`` without early stopping,
+        or when either part would be shorter than one window)."""
+        if not self.early_stopping:
+            return stream, None
+        n_valid = int(round(self.validation_fraction * len(stream)))
+        train, valid = stream[: len(stream) - n_valid], stream[len(stream) - n_valid :]
+        if n_streams(len(valid), self.batch_size, length) and n_streams(
+            len(train), self.batch_size, length
+        ):
+            return train, valid
+        warnings.warn(
+            f"TextGenerator: the corpus ({len(stream)} tokens) is too short for a "
+            f"validation slice of {self.validation_fraction} holding one sequence of "
+            f"{length} tokens; training without early stopping.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return stream, None
+
+    # -- scoring ------------------------------------------------------------------------
+    def _log_loss(self, X, name: str = "X") -> tuple[float, int]:
+        """Summed cross-entropy (nats) of every token of ``X`` and the token count.
+
+        Each document is read after a boundary token, as in training. A long document is
+        cut into pieces of ``_SCORE_PIECE`` targets, each read after the
+        ``_SCORE_CONTEXT`` tokens before it (not scored), so that pieces can run as one
+        batch at almost no cost in accuracy.
+        """
+        check_is_fitted(self, "net_")
+        documents = check_corpus(X, name)
+        pieces = []  # (input ids, number of leading positions not scored)
+        boundary = self._boundary
+        for ids in self.vectorizer_.transform(documents):
+            context = np.concatenate([[boundary], ids])
+            for start in range(0, len(ids), _SCORE_PIECE):
+                begin = max(0, start - _SCORE_CONTEXT)
+                stop = min(len(ids), start + _SCORE_PIECE)
+                pieces.append((context[begin : stop + 1], start - begin))
+        if not pieces:
+            raise ValueError(f"{name} has no tokens to score.")
+        module = self.net_.module_
+        module.eval()
+        device = self._inference_device()
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][0]))
+        total, count = 0.0, 0
+        with torch.inference_mode():
+            for first in range(0, len(order), _SCORE_BATCH):
+                batch = [pieces[i] for i in order[first : first + _SCORE_BATCH]]
+                width = max(len(p) for p, _ in batch) - 1
+                x = np.full((len(batch), width), PAD_ID, dtype=np.int64)
+                y = np.zeros((len(batch), width), dtype=np.int64)
+                mask = np.zeros((len(batch), width), dtype=bool)
+                for row, (ids, skip) in enumerate(batch):
+                    x[row, : len(ids) - 1] = ids[:-1]
+                    y[row, : len(ids) - 1] = ids[1:]
+                    mask[row, skip : len(ids) - 1] = True
+                x_t = torch.from_numpy(x).to(device)
+                outputs, _ = module.rnn(module.embedding(x_t))
+                keep = torch.from_numpy(mask).to(device)
+                hidden = outputs[keep]
+                targets = torch.from_numpy(y).to(device)[keep]
+                rows = max(1, _LOGIT_BUDGET // self.n_tokens_)
+                for lo in range(0, len(targets), rows):
+                    logits = module.output(hidden[lo : lo + rows]).float()
+                    total += float(F.cross_entropy(logits, targets[lo : lo + rows],
+                                                   reduction="sum"))
+                count += int(keep.sum())
+        return total, count
+
+    def score(self, X, y=None) -> float:
+        """Negative mean cross-entropy per token of ``X``, in nats (higher is better).
+
+        Parameters
+        ----------
+        X : str or iterable of str
+            A held-out text, or documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        float
+            ``-mean(-log p(token | previous tokens))`` over every token of ``X`` (each
+            document read from its start; unknown tokens are scored as ``"<unk>"``).
+        """
+        total, count = self._log_loss(X)
+        return -total / count
+
+    def perplexity(self, X) -> float:
+        """Perplexity of ``X``: ``exp(-score(X))``.
+
+        Parameters
+        ----------
+        X : str or iterable of str
+            A held-out text, or documents.
+
+        Returns
+        -------
+        float
+            Per-token perplexity (lower is better).
+        """
+        return float(math.exp(-self.score(X)))
+
+    # -- generation ---------------------------------------------------------------------
+    @staticmethod
+    def _check_generation_params(prompt, max_length, temperature, top_k, top_p, stop):
+        if not isinstance(prompt, str):
+            raise TypeError(f"prompt must be a string, got {type(prompt).__name__}.")
+        _check_number(max_length, "max_length", 0, None, integer=True)
+        _check_number(temperature, "temperature", 0, None, low_open=True)
+        if isinstance(temperature, float) and not math.isfinite(temperature):
+            raise ValueError(f"temperature must be finite, got {temperature!r}.")
+        _check_number(top_k, "top_k", 1, None, integer=True, allow_none=True)
+        _check_number(top_p, "top_p", 0, 1, low_open=True, allow_none=True)
+        stops = [stop] if isinstance(stop, str) else stop
+        if stops is not None and (
+            isinstance(stops, bytes) or not isinstance(stops, Iterable)
+            or not all(isinstance(s, str) and s for s in stops)
+        ):
+            raise ValueError(
+                f"stop must be None, a non-empty string or a list of them, got {stop!r}."
+            )
+        return list(stops or [])
+
+    def generate(
+        self,
+        prompt: str = "",
+        max_length: int = 500,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        random_state=None,
+    ) -> str:
+        """Write text that continues ``prompt``.
+
+        The prompt is read in one pass; then each new token is drawn from the model's
+        next-token distribution and fed back with the recurrent state kept, so the cost is
+        linear in ``max_length``. Generation ends after ``max_length`` tokens, at the end
+        of a document (the boundary token), or at a ``stop`` string.
+
+        Parameters
+        ----------
+        prompt : str, default=""
+            Text to continue (``""``: start a new document). Tokens never seen in
+            training are read as ``"<unk>"``.
+        max_length : int, default=500
+            Most tokens (characters or words) to generate after the prompt.
+        temperature : float > 0, default=1.0
+            Divides the logits: below 1 is more conservative, above 1 more varied.
+        top_k : int or None, default=None
+            Sample only among the ``top_k`` most likely tokens (``1``: greedy).
+        top_p : float in (0, 1] or None, default=None
+            Nucleus sampling: only among the most likely tokens whose probabilities add
+            up to ``top_p`` (Holtzman et al., 2020).
+        stop : str, list of str or None, default=None
+            End the text just before the first occurrence of any of these strings in the
+            generated part (they are not returned).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the sampling: the same value gives the same text.
+
+        Returns
+        -------
+        str
+            The prompt followed by the generated text. ``"<unk>"`` is never generated.
+        """
+        check_is_fitted(self, "net_")
+        stops = self._check_generation_params(prompt, max_length, temperature, top_k,
+                                              top_p, stop)
+        rng = check_random_state(random_state)
+        module = self.net_.module_
+        module.eval()
+        device = self._inference_device()
+        prompt_ids = self.vectorizer_.transform([prompt])[0] if prompt else np.empty(0, int)
+        context = torch.as_tensor(
+            np.concatenate([[self._boundary], prompt_ids]), dtype=torch.long, device=device
+        )[None]
+        tokens = self.vectorizer_.get_feature_names_out()
+        writer = _TextWriter(self.level, prompt, stops)
+        with torch.inference_mode():
+            logits, state = module.run(context)
+            for _ in range(max_length):
+                scores = logits[0, -1].double().cpu().numpy()
+                scores[[PAD_ID, UNK_ID]] = -np.inf  # padding and "<unk>" are never written
+                token = _sample(scores, float(temperature), top_k, top_p, rng)
+                if token == self._boundary or writer.add(tokens[token]):
+                    break
+                step = torch.tensor([[token]], device=device)
+                logits, state = module.run(step, state)
+        return prompt + writer.text()
+
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.required = False
+        tags.non_deterministic = False
+        return tags
+
+
+class _TextWriter:
+    """The generated text, built token by token, watching for stop strings."""
+
+    def __init__(self, level: str, prompt: str, stops: list[str]) -> None:
+        self.level = level
+        self.stops = stops
+        self.parts: list[str] = []
+        self.length = 0
+        self.cut: int | None = None
+        # Whether the first generated word touches the prompt (no space between them).
+        last = spaced_word_tokenize(prompt)[-1:] if level == "word" and prompt else []
+        if not last or prompt[-1].isspace():
+            self.glued = True
+        else:
+            self.glued = spaced_word_piece(last[0], True)[1]
+
+    def add(self, token: str) -> bool:
+        """Append a token; True when a stop string has appeared (generation ends)."""
+        if self.level == "word":
+            piece, self.glued = spaced_word_piece(token, self.glued)
+        else:
+            piece = token
+        self.parts.append(piece)
+        self.length += len(piece)
+        if not self.stops:
+            return False
+        longest = max(map(len, self.stops))
+        tail_start = max(0, self.length - len(piece) - longest + 1)
+        text = self.text_from(tail_start)
+        hits = [text.find(s) for s in self.stops if s in text]
+        if hits:
+            self.cut = tail_start + min(hits)
+            return True
+        return False
+
+    def text_from(self, start: int) -> str:
+        """The generated text from character ``start`` on."""
+        out, position = [], self.length
+        for piece in reversed(self.parts):
+            if position <= start:
+                break
+            out.append(piece)
+            position -= len(piece)
+        joined = "".join(reversed(out))
+        return joined[start - position :]
+
+    def text(self) -> str:
+        """The generated text, cut before a stop string if one appeared."""
+        full = "".join(self.parts)
+        return full if self.cut is None else full[: self.cut]
