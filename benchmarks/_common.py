@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -63,3 +64,12 @@ class Timer:
 
     def __exit__(self, *exc) -> None:
         self.seconds = time.perf_counter() - self.start
+
+
+def write_result(result: dict, out: Path | None) -> None:
+    """Print ``result`` as one JSON line and append it to ``out`` if given."""
+    line = json.dumps(result, ensure_ascii=False)
+    print(line, flush=True)
+    if out:
+        with out.open("a") as handle:
+            handle.write(line + "\n")

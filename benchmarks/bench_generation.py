@@ -32,6 +32,7 @@ from _common import (
     machine,
     parse_param_overrides,
     set_threads,
+    write_result,
 )
 
 from sk_rnn import TextGenerator
@@ -151,11 +152,7 @@ def main() -> None:
     result["sample"] = model.generate("ROMEO:\n", 400, random_state=args.seed)
     if not args.no_baseline:
         result["witten_bell_5gram_nats_per_char"] = round(witten_bell_loss(train, valid), 4)
-    line = json.dumps(result, ensure_ascii=False)
-    print(line, flush=True)
-    if args.out:
-        with args.out.open("a") as handle:
-            handle.write(line + "\n")
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":

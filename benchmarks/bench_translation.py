@@ -15,7 +15,6 @@ sample translations, and a TF-IDF nearest-neighbour baseline in the same run.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from _common import (
     machine,
     parse_param_overrides,
     set_threads,
+    write_result,
 )
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import train_test_split
@@ -176,11 +176,7 @@ def main() -> None:
             result = run_reverse(params, seed, args.smoke)
         else:
             result = run_tatoeba(params, seed, args.data_home, args.smoke, args.dev)
-        line = json.dumps(result, ensure_ascii=False)
-        print(line, flush=True)
-        if args.out:
-            with args.out.open("a") as handle:
-                handle.write(line + "\n")
+        write_result(result, args.out)
 
 
 if __name__ == "__main__":

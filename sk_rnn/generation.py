@@ -289,17 +289,17 @@ random_state, verbose, callbacks
     def _fit(self, X) -> TextGenerator:
         self._validate_params()
         documents = check_corpus(X, "X")
-        tokenizer = self.level
         self.vectorizer_ = TextVectorizer(
-            tokenizer=tokenizer, lowercase=bool(self.lowercase),
+            tokenizer=self.level, lowercase=bool(self.lowercase),
             keep_spacing=self.level == "word", max_features=self.max_features,
             min_freq=self.min_freq,
         ).fit(documents)
         stream = self._stream(documents)
         length = self._sequence_length()
         if len(stream) - 1 < length:
+            n_text = int((stream != self._boundary).sum())
             raise ValueError(
-                f"X is too short: it has {len(stream) - 2} {self.level} tokens, fewer than "
+                f"X is too short: it has {n_text} {self.level} tokens, fewer than "
                 f"one training sequence (sequence_length={length}). Pass more text or a "
                 "smaller sequence_length."
             )
@@ -558,8 +558,10 @@ class _TextWriter:
     def __init__(self, level: str, prompt: str, stops: list[str]) -> None:
         self.level = level
         self.stops = stops
+        self.keep = max(map(len, stops), default=1) - 1  # tail a stop may start in
         self.parts: list[str] = []
         self.length = 0
+        self.tail = ""
         self.cut: int | None = None
         # Whether the first generated word touches the prompt (no space between them).
         last = spaced_word_tokenize(prompt)[-1:] if level == "word" and prompt else []
@@ -578,25 +580,14 @@ class _TextWriter:
         self.length += len(piece)
         if not self.stops:
             return False
-        longest = max(map(len, self.stops))
-        tail_start = max(0, self.length - len(piece) - longest + 1)
-        text = self.text_from(tail_start)
-        hits = [text.find(s) for s in self.stops if s in text]
+        # only a stop ending in this piece is new: search it with the preceding tail
+        window = self.tail + piece
+        hits = [window.find(s) for s in self.stops if s in window]
         if hits:
-            self.cut = tail_start + min(hits)
+            self.cut = self.length - len(window) + min(hits)
             return True
+        self.tail = window[len(window) - self.keep :] if self.keep else ""
         return False
-
-    def text_from(self, start: int) -> str:
-        """The generated text from character ``start`` on."""
-        out, position = [], self.length
-        for piece in reversed(self.parts):
-            if position <= start:
-                break
-            out.append(piece)
-            position -= len(piece)
-        joined = "".join(reversed(out))
-        return joined[start - position :]
 
     def text(self) -> str:
         """The generated text, cut before a stop string if one appeared."""

@@ -34,9 +34,6 @@ class LanguageModel(nn.Module):
     dropout : float
         Dropout on the embedded input, between recurrent layers and before the output
         layer.
-    tie_weights : bool, default=False
-        Share the embedding matrix with the output layer (Press & Wolf, 2017); needs
-        ``embedding_dim == hidden_size``.
     """
 
     def __init__(
@@ -47,10 +44,8 @@ class LanguageModel(nn.Module):
         hidden_size: int,
         num_layers: int,
         dropout: float,
-        tie_weights: bool = False,
     ) -> None:
         super().__init__()
-        self.cell_type = cell_type
         # PyTorch's N(0, 1) embedding: with Keras's uniform(-0.05, 0.05) the inputs are so
         # small that a character model sits at the unigram loss for ~150 more updates
         # (Tiny Shakespeare, 2x512 LSTM: 2.96 vs 1.96 nats after 180 updates).
@@ -59,13 +54,6 @@ class LanguageModel(nn.Module):
                             bidirectional=False, dropout=dropout)
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size, vocab_size)
-        if tie_weights:
-            if embedding_dim != hidden_size:
-                raise ValueError(
-                    "tie_weights needs embedding_dim == hidden_size, got "
-                    f"{embedding_dim} and {hidden_size}."
-                )
-            self.output.weight = self.embedding.weight
         self._carry = None  # state handed from one training batch to the next
 
     def __getstate__(self):
@@ -110,9 +98,9 @@ class LanguageModel(nn.Module):
         state = self._carry
         if state is not None and _batch_of(state) != x.size(0):
             state = None
-        if state is not None and bool(reset.any()):
-            keep = (~reset).to(x.device)
-            state = _map_state(state, lambda s: s * keep.view(1, -1, 1).to(s.dtype))
+        if state is not None:  # zero the streams that restart (no host sync to check)
+            keep = (~reset).view(1, -1, 1)
+            state = _map_state(state, lambda s: s * keep.to(s.dtype))
         logits, state = self.run(x, state)
         self._carry = _map_state(state, torch.Tensor.detach)
         return logits
