@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ._init_args import RecordsInitArgs
 from .pooling import SequencePooling, length_mask
 
 __all__ = ["CELLS", "SequenceEncoder", "SequenceModel", "make_rnn", "run_rnn"]
@@ -98,7 +99,7 @@ def run_rnn(rnn: nn.RNNBase, inputs: torch.Tensor, hidden=None):
     return x.unsqueeze(1), ((h, torch.stack(new_c)) if is_lstm else h)
 
 
-class SequenceEncoder(nn.Module):
+class SequenceEncoder(RecordsInitArgs, nn.Module):
     """Encode a padded batch of sequences to one vector per sequence.
 
     Token ids go through an embedding, numeric sequences straight into the recurrent
@@ -130,6 +131,9 @@ class SequenceEncoder(nn.Module):
     freeze_embeddings : bool, default=False
         Keep the embedding fixed during training.
     """
+
+    # Only the initial embedding: the trained state_dict replaces it (see RecordsInitArgs).
+    _weight_init_args = frozenset({"embedding_weights"})
 
     def __init__(
         self,
@@ -188,7 +192,7 @@ class SequenceEncoder(nn.Module):
         return self.pool(outputs, mask)
 
 
-class SequenceModel(nn.Module):
+class SequenceModel(RecordsInitArgs, nn.Module):
     """A :class:`SequenceEncoder` followed by dropout and a linear output layer.
 
     Parameters
@@ -200,6 +204,8 @@ class SequenceModel(nn.Module):
     **encoder_params
         Passed to :class:`SequenceEncoder`.
     """
+
+    _weight_init_args = SequenceEncoder._weight_init_args
 
     def __init__(self, *, n_outputs: int, dropout: float, **encoder_params) -> None:
         super().__init__()

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._init_args import RecordsInitArgs
 from .encoder import SequenceEncoder
 
 __all__ = [
@@ -25,7 +26,7 @@ DISTRIBUTIONS = ("gaussian", "quantile")
 _MIN_SCALE = 1e-4
 
 
-class ForecastModel(nn.Module):
+class ForecastModel(RecordsInitArgs, nn.Module):
     """A recurrent encoder over a window with a multi-step probabilistic head.
 
     Parameters

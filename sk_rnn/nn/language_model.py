@@ -13,12 +13,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._init_args import RecordsInitArgs
 from .encoder import make_rnn, run_rnn
 
 __all__ = ["LanguageModel", "TokenCrossEntropy"]
 
 
-class LanguageModel(nn.Module):
+class LanguageModel(RecordsInitArgs, nn.Module):
     """Next-token model: embedding, recurrent stack, dropout and a linear output layer.
 
     Parameters

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ._init_args import RecordsInitArgs
 from .encoder import make_rnn, run_rnn
 from .pooling import length_mask
 
@@ -65,7 +66,7 @@ def _attend(attention, query, keys, memory, mask):
     return torch.bmm(weights, memory), weights
 
 
-class Seq2SeqModel(nn.Module):
+class Seq2SeqModel(RecordsInitArgs, nn.Module):
     """A recurrent encoder-decoder with optional attention.
 
     Parameters
