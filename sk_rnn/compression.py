@@ -1,0 +1,239 @@
+"""Model compression: dynamic int8 quantisation and magnitude pruning of fitted estimators.
+
+Both functions take a fitted sk_rnn estimator and return a compressed *copy* with the same
+API (``predict``, ``score``, ``generate``, ...), picklable like the original; the
+estimator passed in is left untouched. ``fit`` on the copy trains a fresh float model.
+
+- :func:`quantize` stores the weights of the linear and recurrent layers as int8 and
+  quantises the activations on the fly at each call (PyTorch's dynamic quantisation, CPU
+  only); embeddings are stored as 8-bit rows. The model is about 4x smaller.
+- :func:`prune` zeroes the fraction ``amount`` of smallest-magnitude weights of every
+  weight matrix (per matrix, L1 criterion). The tensors stay dense: the model becomes
+  sparse, not faster, and compresses well (``model_size(..., compressed=True)``).
+
+Measured on movie-review polarity with the default LSTM classifier, see
+``benchmarks/RESULTS.md`` (``python benchmarks/bench_compression.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import warnings
+import zlib
+from typing import TypeVar
+
+import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from .nn import Seq2SeqModel
+from .nn.language_model import LanguageModel
+
+__all__ = ["model_size", "prune", "quantize"]
+
+Estimator = TypeVar("Estimator")
+
+# Recurrent layers that some code path runs one step at a time through the cell functions
+# (``nn.encoder.run_rnn`` reads their float weights directly): greedy/beam decoding and
+# text generation. Dynamic quantisation would remove those weights, so they stay float.
+_STEPWISE_RNNS: dict[type[nn.Module], tuple[str, ...]] = {
+    Seq2SeqModel: ("decoder",),
+    LanguageModel: ("rnn",),
+}
+
+
+def _fitted_module(estimator, function: str) -> nn.Module:
+    if not hasattr(estimator, "get_params"):
+        raise TypeError(
+            f"{function}() expects a fitted sk_rnn estimator, found "
+            f"{type(estimator).__name__}."
+        )
+    try:
+        check_is_fitted(estimator, "net_")
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"{function}() needs a fitted estimator: this {type(estimator).__name__} is "
+            "not fitted yet; call fit first."
+        ) from exc
+    module = getattr(estimator.net_, "module_", None)
+    if not isinstance(module, nn.Module):
+        raise TypeError(
+            f"{function}() expects an sk_rnn estimator with a trained torch module, "
+            f"found {type(estimator).__name__} without one."
+        )
+    return module
+
+
+def _compressed_copy(estimator: Estimator, function: str) -> tuple[Estimator, nn.Module]:
+    """A deep copy of ``estimator`` whose module sits on the CPU in eval mode."""
+    _fitted_module(estimator, function)
+    compressed = copy.deepcopy(estimator)
+    module = compressed.net_.module_.to("cpu").eval()
+    if str(compressed.net_.device) != "cpu":
+        compressed.net_.device = "cpu"
+        if hasattr(compressed, "device_"):
+            compressed.device_ = torch.device("cpu")
+    return compressed, module
+
+
+def _stepwise_rnns(module: nn.Module) -> set[int]:
+    """ids of the recurrent layers that must keep float weights."""
+    keep = set()
+    for sub in module.modules():
+        for cls, names in _STEPWISE_RNNS.items():
+            if isinstance(sub, cls):
+                keep.update(id(getattr(sub, name)) for name in names)
+    return keep
+
+
+def quantize(estimator: Estimator) -> Estimator:
+    """Dynamic int8 quantisation of a fitted estimator's linear and recurrent layers.
+
+    Weights of ``nn.Linear``, ``nn.LSTM`` and ``nn.GRU`` layers are stored as int8 (per
+    tensor scale); activations are quantised at run time. Embeddings are stored as 8-bit
+    rows with a scale and offset per row. Plain ``nn.RNN`` layers (not supported by
+    PyTorch's dynamic quantisation) and recurrent layers decoded step by step (the
+    translator's decoder, the text generator's stack) keep float weights; their linear
+    layers are still quantised. The result runs on the CPU only.
+
+    Parameters
+    ----------
+    estimator : fitted sk_rnn estimator
+        Left unchanged.
+
+    Returns
+    -------
+    compressed : estimator of the same class
+        A fitted copy with the same API; ``compression_`` describes what was done.
+
+    Raises
+    ------
+    NotFittedError
+        If ``estimator`` is not fitted.
+    TypeError
+        If ``estimator`` is not an sk_rnn estimator with a trained module.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_rnn import RNNClassifier
+    >>> from sk_rnn.compression import model_size, quantize
+    >>> X = np.random.RandomState(0).normal(size=(40, 6, 2))
+    >>> y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+    >>> clf = RNNClassifier(hidden_size=16, max_epochs=2, random_state=0).fit(X, y)
+    >>> small = quantize(clf)
+    >>> small.predict(X).shape
+    (40,)
+    >>> model_size(small) < model_size(clf)
+    True
+    """
+    compressed, module = _compressed_copy(estimator, "quantize")
+    keep_float = _stepwise_rnns(module)
+    qconfig = torch.ao.quantization.default_dynamic_qconfig
+    embedding_qconfig = torch.ao.quantization.float_qparams_weight_only_qconfig
+    # A name-keyed spec: quantise exactly the layers listed, nothing inferred from types.
+    spec = {}
+    for name, sub in module.named_modules():
+        if isinstance(sub, (nn.Linear, nn.LSTM, nn.GRU)) and id(sub) not in keep_float:
+            spec[name] = qconfig
+        elif isinstance(sub, nn.Embedding):
+            spec[name] = embedding_qconfig
+    with warnings.catch_warnings():
+        # torch >= 2.10 flags torch.ao.quantization as deprecated in favour of torchao,
+        # which is not a dependency; the eager dynamic path still works.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*")
+        warnings.filterwarnings("ignore", message=".*quantized tensor creation.*")
+        quantized = torch.ao.quantization.quantize_dynamic(module, spec, dtype=torch.qint8)
+    compressed.net_.module_ = quantized
+    compressed.compression_ = {
+        "method": "quantize",
+        "dtype": "int8",
+        "layers": sorted(spec),
+    }
+    return compressed
+
+
+def prune(estimator: Estimator, amount: float = 0.5) -> Estimator:
+    """Magnitude pruning: zero the smallest weights of every weight matrix.
+
+    In each weight matrix of the linear, recurrent and embedding layers (biases are
+    kept), the ``amount`` share of entries with the smallest absolute value is set to
+    zero, the L1-unstructured criterion of :func:`torch.nn.utils.prune.l1_unstructured`
+    made permanent. The weights stay dense float tensors, so ``predict`` costs the same;
+    the model compresses to about ``1 - amount`` of its size in a sparse format.
+
+    Parameters
+    ----------
+    estimator : fitted sk_rnn estimator
+        Left unchanged.
+    amount : float in [0, 1), default=0.5
+        Share of each weight matrix to zero.
+
+    Returns
+    -------
+    compressed : estimator of the same class
+        A fitted copy with the same API; ``compression_`` records the amount and the
+        achieved sparsity.
+
+    Raises
+    ------
+    ValueError
+        If ``amount`` is not a number in [0, 1).
+    NotFittedError, TypeError
+        As for :func:`quantize`.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not (
+        0 <= amount < 1
+    ):
+        raise ValueError(
+            f"amount must be a number in [0, 1) (the share of weights to zero), "
+            f"found {amount!r}."
+        )
+    compressed, module = _compressed_copy(estimator, "prune")
+    zeroed = total = 0
+    with torch.no_grad():
+        for sub in module.modules():
+            if not isinstance(sub, (nn.Linear, nn.RNNBase, nn.Embedding)):
+                continue
+            for name, param in sub.named_parameters(recurse=False):
+                if not name.startswith("weight"):
+                    continue
+                k = int(round(amount * param.numel()))
+                if k:
+                    threshold = param.abs().flatten().kthvalue(k).values
+                    param.masked_fill_(param.abs() <= threshold, 0.0)
+                zeroed += int((param == 0).sum())
+                total += param.numel()
+    compressed.compression_ = {
+        "method": "prune",
+        "amount": float(amount),
+        "sparsity": zeroed / max(total, 1),
+    }
+    return compressed
+
+
+def model_size(estimator, *, compressed: bool = False) -> int:
+    """Bytes of a fitted estimator's module as saved by :func:`torch.save`.
+
+    Parameters
+    ----------
+    estimator : fitted sk_rnn estimator
+    compressed : bool, default=False
+        Measure the saved bytes after zlib compression (level 6), the way a pruned
+        model's zeros shrink in a zip archive.
+
+    Returns
+    -------
+    int
+        Size of the serialised ``state_dict`` in bytes.
+    """
+    module = _fitted_module(estimator, "model_size")
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*TypedStorage is deprecated.*")
+        torch.save(module.state_dict(), buffer)
+    data = buffer.getvalue()
+    return len(zlib.compress(data, 6)) if compressed else len(data)
