@@ -9,6 +9,7 @@ sets attributes in ``__init__`` and fails scikit-learn's checks).
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from collections.abc import Callable
 from numbers import Integral, Real
@@ -57,6 +58,8 @@ _FUSED_OPTIMIZERS = (
     else ()
 )
 PRECISIONS = {"32": None, "bf16": torch.bfloat16, "16": torch.float16}
+# RNNNet attributes that skorch's unpickling reads before it maps the devices.
+_UNPICKLING_SETTINGS = ("device", "torch_load_kwargs", "cuda_dependent_attributes_")
 
 SHARED_PARAMETERS_DOC = """\
     cell_type : {"rnn", "lstm", "gru"}, default="lstm"
@@ -120,6 +123,20 @@ def fill_shared_doc(cls):
 
 def _silent(*args, **kwargs) -> None:
     """A print replacement that prints nothing (module-level so nets pickle)."""
+
+
+class IteratorProgressBar(ProgressBar):
+    """skorch's :class:`~skorch.callbacks.ProgressBar`, its length taken from the
+    iterators: skorch's ``ceil(len(dataset) / batch_size)`` is wrong for iterators that
+    batch differently (the text generator's stream loader yields far fewer batches)."""
+
+    def _get_batches_per_epoch_phase(self, net, dataset, training: bool) -> int:
+        if dataset is None:
+            return 0
+        try:
+            return len(net.get_iterator(dataset, training=training))
+        except TypeError:  # an iterator without a length
+            return super()._get_batches_per_epoch_phase(net, dataset, training)
 
 
 class BoundedEarlyStopping(EarlyStopping):
@@ -191,6 +208,29 @@ class RNNNet(NeuralNet):
         self.grad_clip = grad_clip
         self.amp_dtype = amp_dtype
 
+    def __getstate__(self):
+        """Pickle state in which every tensor goes where skorch maps devices.
+
+        skorch pickles the attributes named in ``cuda_dependent_attributes_`` (``module_``,
+        ``criterion_``, ``optimizer_``) in a stream that it unpickles with a
+        ``map_location``, so that a net trained on CUDA loads on a CPU-only machine. Other
+        attributes hold tensors too: the module instance passed as ``module`` (the very
+        object ``module_`` is), the callbacks (early stopping's best weights, the optimizer
+        a learning-rate scheduler steps), the validation data of ``train_split``. So every
+        attribute but the device settings, which that unpickling reads first, joins the
+        stream; this also keeps shared objects shared (``module`` is ``module_``).
+        """
+        attributes = self.cuda_dependent_attributes_
+        self.cuda_dependent_attributes_ = [
+            key for key in self.__dict__ if key not in _UNPICKLING_SETTINGS
+        ]
+        try:
+            state = super().__getstate__()
+        finally:
+            self.cuda_dependent_attributes_ = attributes
+        state["cuda_dependent_attributes_"] = attributes
+        return state
+
     def _autocast(self):
         device_type = torch.device(self.device).type
         return torch.autocast(device_type=device_type, dtype=self.amp_dtype)
@@ -261,7 +301,9 @@ def _check_number(value, name, low, high, *, integer=False, low_open=False,
     if value is None and allow_none:
         return
     kind = Integral if integer else Real
-    ok = isinstance(value, kind) and not isinstance(value, bool)
+    # NaN fails every comparison below; infinity is never a usable setting (lr=inf trains
+    # to NaN weights without an error)
+    ok = isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value)
     if ok:
         ok = (value > low if low_open else value >= low) if low is not None else True
         if ok and high is not None:
@@ -422,7 +464,7 @@ class RNNTrainingMixin:
         return np.sort(train), np.sort(valid)
 
     def _make_callbacks(self) -> list:
-        callbacks = [("progress_bar", ProgressBar())] if self.verbose else []
+        callbacks = [("progress_bar", IteratorProgressBar())] if self.verbose else []
         if self.callbacks:
             callbacks.extend(copy.deepcopy(list(self.callbacks)))
         return callbacks

@@ -10,6 +10,7 @@ estimators work with ``clone``, ``pickle``, ``GridSearchCV`` and joblib back-end
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -127,6 +128,14 @@ def infer_input_kind(X, name: str = "X") -> str:
             return "numeric"  # sktime nested_univ panel
         if X.shape[1] == 1 and len(X) and _is_string(X.iloc[0, 0]):
             return "text"
+        if len(X):
+            text_columns = [c for c, v in X.iloc[0].items() if _is_string(v)]
+            if text_columns:
+                raise ValueError(
+                    f"{name} is a DataFrame with {X.shape[1]} columns, {len(text_columns)} of "
+                    f"them holding strings ({text_columns[:5]}); for text pass the one column "
+                    f"of documents, e.g. {name}[{text_columns[0]!r}]."
+                )
         return "fixed"
     if isinstance(X, np.ndarray) and X.dtype != object:
         if X.dtype.kind in "US":
@@ -145,7 +154,17 @@ def infer_input_kind(X, name: str = "X") -> str:
                 "for sequences pass a 2-D array (one row per sequence)."
             )
         raise ValueError(f"{name} must be 2-D or 3-D, got an array of shape {X.shape}.")
-    if hasattr(X, "__len__") and not isinstance(X, dict):
+    if isinstance(X, Mapping):
+        raise TypeError(
+            f"{name} must hold one sample per element, got {type(X).__name__} (a mapping); "
+            "pass a list or an array of samples, e.g. list(mapping.values())."
+        )
+    if isinstance(X, Iterator):
+        raise TypeError(
+            f"{name} must be a list, array or pandas object, got a one-pass "
+            f"{type(X).__name__}; materialise it first, e.g. list({name})."
+        )
+    if hasattr(X, "__len__"):
         if len(X) == 0:
             raise ValueError(f"{name} is empty: at least one sample is needed.")
         first = _first_item(X)
@@ -156,10 +175,23 @@ def infer_input_kind(X, name: str = "X") -> str:
             first = next((x for x in X if len(x)), first)
         if _is_string(first):
             return "text"
+        if isinstance(first, (bytes, bytearray)):
+            raise TypeError(
+                f"{name}[0] is {type(first).__name__}, not str: decode the texts first, e.g. "
+                f"[b.decode('utf-8') for b in {name}]."
+            )
+        if isinstance(X, np.ndarray) and X.ndim >= 2 and X.size and _is_string(X.flat[0]):
+            raise ValueError(f"{name} of strings must be 1-D, got shape {X.shape}.")
         if isinstance(X, np.ndarray) and X.ndim == 2:
             return "fixed"  # 2-D object array of numbers
         if isinstance(first, (np.ndarray, list, tuple, pd.Series, pd.DataFrame)):
             arr = np.asarray(first)
+            if arr.size and _is_string(arr.flat[0]):
+                raise TypeError(
+                    f"{name}[0] is a {type(first).__name__} of strings (pre-tokenised text?); "
+                    "pass each document as one string (e.g. ' '.join(tokens)), or token ids "
+                    "from TextVectorizer.transform."
+                )
             if arr.ndim == 2:
                 return "numeric"
             if arr.ndim == 1:

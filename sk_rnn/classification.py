@@ -39,8 +39,9 @@ class _SequenceEstimator(BaseRNNEstimator):
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {self.pooling!r}.")
         check_positive_int(self.max_length, "max_length", allow_none=True)
-        if not isinstance(self.standardize, (bool, np.bool_)):
-            raise ValueError(f"standardize must be True or False, got {self.standardize!r}.")
+        for name in ("standardize", "freeze_embeddings"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
         if not (
             self.vectorizer is None
             or isinstance(self.vectorizer, (dict, TextVectorizer))
@@ -49,12 +50,17 @@ class _SequenceEstimator(BaseRNNEstimator):
                 "vectorizer must be None, a dict of TextVectorizer parameters or a "
                 f"TextVectorizer, got {type(self.vectorizer).__name__}."
             )
+        if isinstance(self.vectorizer, dict):
+            self._make_vectorizer()  # unknown keys fail here, whatever the input
 
     def _make_vectorizer(self) -> TextVectorizer:
         if self.vectorizer is None:
             return TextVectorizer(normalize_digits=True)
         if isinstance(self.vectorizer, dict):
-            return TextVectorizer(**self.vectorizer)
+            try:
+                return TextVectorizer(**self.vectorizer)
+            except TypeError as error:
+                raise ValueError(f"vectorizer: {error}") from None
         return clone(self.vectorizer)
 
     def _prepare_X(self, X, *, reset: bool) -> Sequences:
@@ -75,7 +81,12 @@ class _SequenceEstimator(BaseRNNEstimator):
             texts = check_texts(X)
             if reset:
                 self.vectorizer_ = self._make_vectorizer().fit(texts)
-            ids = self.vectorizer_.transform(texts)
+            # Tokens past max_length are never looked up (a 100,000-token document costs
+            # as much as its first max_length tokens, tokenisation aside).
+            if type(self.vectorizer_).transform is TextVectorizer.transform:
+                ids = self.vectorizer_._transform_texts(texts, self.max_length)
+            else:  # a subclass with a transform of its own
+                ids = self.vectorizer_.transform(texts)
             # A text without tokens becomes a single unknown token, so that it still gets
             # a prediction (the empty SMS is a real message).
             data = [seq if len(seq) else np.array([UNK_ID], np.int64) for seq in ids]
@@ -86,7 +97,14 @@ class _SequenceEstimator(BaseRNNEstimator):
                 self.n_tokens_ = int(max(seq.max() for seq in sequences.data)) + 1
         else:
             if kind == "fixed":
-                X = validate_data(self, X, reset=reset, dtype=np.float32)
+                try:
+                    X = validate_data(self, X, reset=reset, dtype=np.float32)
+                except ValueError as error:
+                    if "could not convert" not in str(error):
+                        raise
+                    raise ValueError(
+                        f"X must be numeric (or one string per sample for text): {error}"
+                    ) from None
             sequences = to_numeric_sequences(X)
             n_channels = sequences.data[0].shape[1]
             if reset:
@@ -180,6 +198,17 @@ class _SequenceEstimator(BaseRNNEstimator):
         tags.input_tags.string = True
         tags.non_deterministic = False
         return tags
+
+
+def _check_y_container(y) -> None:
+    """Refuse a ``y`` that is not a collection of targets (a string, a dict, a scalar)."""
+    if isinstance(y, (str, bytes, dict)) or not (
+        hasattr(y, "__len__") or hasattr(y, "__array__")
+    ):
+        raise TypeError(
+            f"y must be array-like of shape (n_samples,), one target per sample; got "
+            f"{type(y).__name__} ({y!r:.40})."
+        )
 
 
 def _none_message(y) -> str | None:
@@ -324,6 +353,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        _check_y_container(y)
         sequences = self._prepare_X(X, reset=True)
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         message = _none_message(y)
@@ -502,8 +532,14 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        _check_y_container(y)
         sequences = self._prepare_X(X, reset=True)
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        try:
+            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        except ValueError as error:
+            if "could not convert" not in str(error):
+                raise
+            raise ValueError(f"y must be numeric for {type(self).__name__}: {error}") from None
         if y.ndim > 2:
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
         self._check_y_length(y, sequences)

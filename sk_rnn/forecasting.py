@@ -353,6 +353,21 @@ callbacks
         if not np.isfinite(values).all():
             raise ValueError("X contains NaN or infinite values; impute them first.")
 
+    def _match_covariate_columns(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` with the columns of the ``X`` seen in fit, in that order (checked)."""
+        expected, given = list(self._X.columns), list(X.columns)
+        if given == expected:
+            return X
+        missing = [c for c in expected if c not in given]
+        extra = [c for c in given if c not in expected]
+        if missing or extra or len(given) != len(expected):
+            raise ValueError(
+                f"X has columns {given}, but the forecaster was fitted with X columns "
+                f"{expected} (missing: {missing}, unexpected: {extra}); pass the same "
+                "exogenous variables."
+            )
+        return X[expected]  # the same columns in another order: match them by name
+
     def _scale_targets(self, key, values: np.ndarray) -> np.ndarray:
         loc, scale = self.scalers_[key]
         if self.log_transform:
@@ -583,8 +598,16 @@ callbacks
                     "needs X for the forecast horizon."
                 )
             self._check_covariates(X)
+            X = self._match_covariate_columns(X)
             history_x = dict(_split_series(self._X))
             new_x = dict(_split_series(X))
+        elif X is not None:
+            warnings.warn(
+                "RNNForecaster: X was passed to predict, but the forecaster was fitted "
+                "without exogenous X; it is ignored.",
+                UserWarning,
+                stacklevel=4,
+            )
         ahead = ForecastingHorizon(np.arange(1, n_steps + 1), is_relative=True, freq=fh.freq)
         for key, part in y_parts:
             # Every series is forecast from its own last time point.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
 from numbers import Integral
 
 import numpy as np
@@ -210,6 +211,12 @@ def check_texts(X, name: str = "X") -> list[str]:
         )
     if not isinstance(X, Iterable):
         raise TypeError(f"{name} must be an iterable of strings, got {type(X).__name__}.")
+    if isinstance(X, Mapping):
+        raise TypeError(
+            f"{name} must be an iterable of strings, got a {type(X).__name__} (iterating it "
+            "would give its keys only); pass a list, e.g. list(mapping.keys()) and "
+            "list(mapping.values())."
+        )
     texts = list(X.tolist() if hasattr(X, "tolist") else X)
     if not texts:
         raise ValueError(f"{name} is empty: at least one document is needed.")
@@ -380,13 +387,23 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             texts = [_DIGITS.sub("0", text) for text in texts]
         return list(texts)
 
-    def _tokenize(self, texts: Sequence[str]) -> list[list[str]]:
+    def _tokenize(self, texts: Sequence[str], limit: int | None = None) -> list[list[str]]:
+        """Tokens of every text; with ``limit``, only the first ``limit`` of each (the
+        built-in word and character tokenizers then stop reading there)."""
         tokenize = self._get_tokenizer()
+        lazy = limit is not None and tokenize in (word_tokenize, char_tokenize)
         out = []
         for text in self._normalize(texts):
-            tokens = tokenize(text)
-            if not isinstance(tokens, list):
-                tokens = list(tokens)
+            if lazy and tokenize is char_tokenize:
+                tokens = list(text[:limit])
+            elif lazy:
+                tokens = [m.group() for m in islice(_WORD_PATTERN.finditer(text), limit)]
+            else:
+                tokens = tokenize(text)
+                if not isinstance(tokens, list):
+                    tokens = list(tokens)
+                if limit is not None:
+                    tokens = tokens[:limit]
             out.append(tokens)
         return out
 
@@ -449,12 +466,15 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             text without tokens).
         """
         check_is_fitted(self, "vocabulary_")
-        texts = check_texts(X)
+        return self._transform_texts(check_texts(X))
+
+    def _transform_texts(self, texts: list[str], max_length: int | None = None) -> np.ndarray:
+        """:meth:`transform` of checked texts, keeping at most ``max_length`` tokens
+        (and ``self.max_length``) of each: later tokens are not looked up."""
+        limit = min((n for n in (self.max_length, max_length) if n is not None), default=None)
         vocab = self.vocabulary_
         out = np.empty(len(texts), dtype=object)
-        for i, tokens in enumerate(self._tokenize(texts)):
-            if self.max_length is not None:
-                tokens = tokens[: self.max_length]
+        for i, tokens in enumerate(self._tokenize(texts, limit)):
             # `or UNK_ID`: a literal "<pad>" in a text is a word, never the padding id 0
             ids = (vocab.get(t, UNK_ID) or UNK_ID for t in tokens)
             out[i] = np.fromiter(ids, np.int64, len(tokens))

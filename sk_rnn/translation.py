@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -56,7 +56,20 @@ def corpus_bleu(hypotheses: Sequence[str], references) -> float:
     except ImportError:  # pragma: no cover - sacrebleu is a dependency
         raise ImportError("BLEU needs sacrebleu: pip install sacrebleu") from None
     hypotheses = list(hypotheses)
-    refs = [[r] if isinstance(r, str) else list(r) for r in references]
+    if isinstance(references, str):
+        raise TypeError(
+            "references must hold one entry per sentence, got a single string; wrap it in "
+            "a list."
+        )
+    refs = []
+    for i, r in enumerate(references):
+        if not isinstance(r, str) and (isinstance(r, (bytes, dict)) or not isinstance(
+                r, Iterable)):
+            raise TypeError(
+                f"references[{i}] must be a string or a non-empty list of strings, got "
+                f"{type(r).__name__} ({r!r:.60})."
+            )
+        refs.append([r] if isinstance(r, str) else list(r))
     if len(refs) != len(hypotheses):
         raise ValueError(
             f"got {len(hypotheses)} hypotheses but {len(refs)} references: one entry "
@@ -370,7 +383,7 @@ random_state, verbose, callbacks
             raise ValueError(f"{side}_vectorizer: {error}") from None
 
     # -- fitting ------------------------------------------------------------------------
-    def fit(self, X, y) -> Seq2SeqTranslator:
+    def fit(self, X, y=None) -> Seq2SeqTranslator:
         """Learn both vocabularies and train the encoder-decoder.
 
         Parameters
@@ -378,7 +391,8 @@ random_state, verbose, callbacks
         X : list, array or pandas Series of str
             Source sentences.
         y : list, array or pandas Series of str
-            Target sentences, one per source sentence.
+            Target sentences, one per source sentence. Required: the default ``None``
+            only lets ``fit(pairs)`` fail with a message that says how to split them.
 
         Returns
         -------
@@ -390,6 +404,14 @@ random_state, verbose, callbacks
     def _fit(self, X, y) -> Seq2SeqTranslator:
         self._validate_params()
         if y is None:
+            if isinstance(X, (list, tuple)) and X and isinstance(X[0], (list, tuple)) and (
+                len(X[0]) == 2 and all(isinstance(s, str) for s in X[0])
+            ):
+                raise ValueError(
+                    "X holds (source, target) pairs, but Seq2SeqTranslator takes the "
+                    "sources and the targets as two arguments: fit([s for s, _ in pairs], "
+                    "[t for _, t in pairs])."
+                )
             raise ValueError(
                 "Seq2SeqTranslator requires y (the target sentences), but y is None."
             )
@@ -606,6 +628,11 @@ random_state, verbose, callbacks
             raise ValueError("sample_weight is not supported: BLEU is a corpus statistic.")
         if y is None:
             raise ValueError("score requires y (the reference translations), but y is None.")
+        if isinstance(y, (str, bytes)):
+            raise TypeError(
+                "y must hold one reference translation (or a list of them) per sentence, "
+                f"got a single {type(y).__name__}; wrap it in a list."
+            )
         references = list(y.tolist() if hasattr(y, "tolist") else y)
         hypotheses = self.predict(X)
         if len(references) != len(hypotheses):

@@ -1,17 +1,25 @@
-"""Bad input: every case raises a clear exception from sk_rnn or scikit-learn code,
-naming the argument and what was found, never a traceback from inside torch."""
+"""Bad input: every case raises a clear exception from sk_rnn, scikit-learn or sktime code,
+naming the argument and what was found, never a traceback from inside torch.
+
+One place for the bad input of all five estimators (RNNClassifier, RNNRegressor,
+Seq2SeqTranslator, RNNForecaster, TextGenerator), and for the guarantee that fit and predict
+leave the caller's objects as they were.
+"""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from scipy import sparse
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import DataConversionWarning, NotFittedError
+from sktime.exceptions import NotFittedError as SktimeNotFittedError
 
-from sk_rnn import RNNClassifier, RNNRegressor
+from sk_rnn import RNNClassifier, RNNForecaster, RNNRegressor, Seq2SeqTranslator, TextGenerator
 
 TORCH_DIR = Path(torch.__file__).resolve().parent
 TINY = dict(hidden_size=3, embedding_dim=3, max_epochs=1, device="cpu", random_state=0)
@@ -22,6 +30,16 @@ X3 = RNG.normal(size=(20, 4, 2))
 RAGGED = [RNG.normal(size=(RNG.randint(2, 6), 2)) for _ in range(20)]
 TEXTS = ["a good film", "a bad plot"] * 10
 Y = np.array([0, 1] * 10)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models on one thread: a spinning thread pool only slows them down, and much
+    more so on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _with(X, i, value):
@@ -88,6 +106,30 @@ FIT_CASES = [
                  id="non-string-item"),
     pytest.param(np.zeros(20), Y, ValueError, "Expected 2D array, got 1D array",
                  id="1d-array"),
+    # the format slightly wrong
+    pytest.param({"text": TEXTS}, Y, TypeError, "X must hold one sample per element, got dict",
+                 id="dict"),
+    pytest.param([t.encode() for t in TEXTS], Y, TypeError, r"X\[0\] is bytes, not str",
+                 id="bytes"),
+    pytest.param((t for t in TEXTS), Y, TypeError, "got a one-pass generator", id="generator"),
+    pytest.param([t.split() for t in TEXTS], Y, TypeError,
+                 r"X\[0\] is a list of strings \(pre-tokenised text\?\)", id="pre-tokenised"),
+    pytest.param(np.array(TEXTS).reshape(10, 2), Y[:10], ValueError,
+                 r"X of strings must be 1-D, got shape \(10, 2\)", id="2d-str-array"),
+    pytest.param(np.array(TEXTS, dtype=object).reshape(10, 2), Y[:10], ValueError,
+                 r"X of strings must be 1-D, got shape \(10, 2\)", id="2d-object-str-array"),
+    pytest.param(pd.DataFrame({"title": TEXTS, "body": TEXTS}), Y, ValueError,
+                 r"X is a DataFrame with 2 columns.*e.g. X\['title'\]", id="two-text-columns"),
+    pytest.param(np.array([[1.0, "x"]] * 20, dtype=object), Y, ValueError,
+                 "X must be numeric.*could not convert string to float: 'x'",
+                 id="mixed-object-array"),
+    pytest.param(5, Y, TypeError, "X must be strings, token-id sequences.*got int", id="int"),
+    pytest.param(X2, "ab" * 10, TypeError, "y must be array-like.*got str", id="y-str"),
+    pytest.param(X2, {"a": 1}, TypeError, "y must be array-like.*got dict", id="y-dict"),
+    pytest.param(X2, np.c_[Y, Y], ValueError, r"y should be a 1d array.*shape \(20, 2\)",
+                 id="y-2-columns"),
+    pytest.param([np.array([2, -1]), np.array([3])] * 10, Y, ValueError,
+                 r"X\[0\] holds a negative token id \(-1\)", id="negative-token-id"),
 ]
 
 
@@ -110,6 +152,9 @@ def test_bad_fit_data(X, y, error, match):
                      id="length-mismatch"),
         pytest.param(_with(X3, 0, np.nan), np.ones(20), ValueError, "NaN or infinity",
                      id="NaN-3d"),
+        pytest.param(X2, ["a"] * 20, ValueError,
+                     "y must be numeric for RNNRegressor.*could not convert", id="str-y"),
+        pytest.param(X2, "1" * 20, TypeError, "y must be array-like.*got str", id="y-one-str"),
     ],
 )
 def test_bad_regressor_data(X, y, error, match):
@@ -146,6 +191,15 @@ PARAM_CASES = [
     pytest.param({"max_length": 0}, "max_length must be a positive integer", id="max_length"),
     pytest.param({"callbacks": "print"}, "callbacks must be None or a list", id="callbacks"),
     pytest.param({"vectorizer": "word"}, "vectorizer must be None", id="vectorizer"),
+    pytest.param({"vectorizer": {"max_len": 9}}, "vectorizer: .*unexpected keyword.*max_len",
+                 id="vectorizer-dict-key"),
+    pytest.param({"lr": np.inf}, r"lr must be a number in \(0, inf\), got inf", id="lr-inf"),
+    pytest.param({"weight_decay": np.nan}, "weight_decay must be.*got nan",
+                 id="weight_decay-nan"),
+    pytest.param({"freeze_embeddings": "yes"}, "freeze_embeddings must be True or False",
+                 id="freeze_embeddings"),
+    pytest.param({"standardize": None}, "standardize must be True or False",
+                 id="standardize"),
 ]
 
 
@@ -202,6 +256,13 @@ def fitted():
                      id="NaN"),
         pytest.param("3d", [np.zeros((0, 2))], ValueError, r"X\[0\] is an empty sequence",
                      id="zero-length"),
+        pytest.param("text", [t.split() for t in TEXTS], TypeError, "pre-tokenised",
+                     id="pre-tokenised"),
+        pytest.param("text", [b"a good film"], TypeError, r"X\[0\] is bytes", id="bytes"),
+        pytest.param("text", iter(TEXTS), TypeError, "one-pass", id="iterator"),
+        pytest.param("text", None, ValueError, "X is None", id="None"),
+        pytest.param("2d", pd.DataFrame({"a": TEXTS[:3], "b": TEXTS[:3]}), ValueError,
+                     "DataFrame with 2 columns", id="text-columns"),
     ],
 )
 def test_bad_predict_data(fitted, fit_kind, X, error, match):
@@ -231,3 +292,461 @@ def test_failed_refit_keeps_the_previous_model_consistent():
     # Restored or unfitted are both fine; a half-replaced model is not.
     _raises((ValueError, NotFittedError), "fitted on a 2-D numeric array|not fitted yet",
             est.predict, TEXTS)
+
+
+def test_labels_as_a_column_vector_warn_as_in_scikit_learn():
+    # (n, 1) labels are scikit-learn's one accepted "slightly wrong" y: raveled with a
+    # DataConversionWarning (its own estimator checks require this), never an error.
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        est = RNNClassifier(**TINY).fit(X2, Y.reshape(-1, 1))
+    assert est.predict(X2).shape == (20,)
+
+
+# --------------------------------------------------------------------------------------
+# Seq2SeqTranslator
+# --------------------------------------------------------------------------------------
+
+TINY_T = dict(hidden_size=4, embedding_dim=3, max_epochs=1, beam_size=1, device="cpu",
+              random_state=0)
+SRC = ["one two", "two three", "three one", "one three"] * 5
+TGT = [" ".join(reversed(s.split())) for s in SRC]
+
+
+@pytest.mark.parametrize(
+    "X, y, error, match",
+    [
+        pytest.param(SRC, TGT[:-1], ValueError, "X has 20 sentences, y has 19", id="lengths"),
+        pytest.param(list(range(20)), TGT, TypeError, r"X\[0\] must be a string, found int",
+                     id="int-sentences"),
+        pytest.param(SRC, list(range(20)), TypeError, r"y\[0\] must be a string, found int",
+                     id="int-targets"),
+        pytest.param([], [], ValueError, "X is empty", id="empty"),
+        pytest.param(list(zip(SRC, TGT, strict=True)), None, ValueError,
+                     r"X holds \(source, target\) pairs.*two arguments", id="pairs"),
+        pytest.param(SRC, None, ValueError, "requires y", id="y-None"),
+        pytest.param(None, TGT, TypeError, "X must be an iterable of strings, got NoneType",
+                     id="X-None"),
+        pytest.param("one two", "two one", TypeError, "got a single str", id="single-string"),
+        pytest.param([s.encode() for s in SRC], TGT, TypeError,
+                     r"X\[0\] must be a string, found bytes", id="bytes"),
+        pytest.param([s.split() for s in SRC], TGT, TypeError,
+                     r"X\[0\] must be a string, found list", id="pre-tokenised"),
+        pytest.param(dict(zip(SRC[:4], TGT[:4], strict=True)), TGT[:4], TypeError,
+                     "got a dict.*keys only", id="dict"),
+        pytest.param(np.array(SRC).reshape(10, 2), np.array(TGT).reshape(10, 2), ValueError,
+                     r"X must be one-dimensional.*shape \(10, 2\)", id="2d-array"),
+        pytest.param(pd.DataFrame({"src": SRC, "tgt": TGT}), TGT, ValueError,
+                     r"X must be one-dimensional.*shape \(20, 2\)", id="two-columns"),
+        pytest.param(SRC[:-1] + [None], TGT, TypeError,
+                     r"X\[19\] must be a string, found NoneType", id="None-sentence"),
+        pytest.param(SRC, TGT[:-1] + [np.nan], TypeError,
+                     r"y\[19\] must be a string, found float", id="NaN-target"),
+        pytest.param([""] * 20, TGT, ValueError, "X holds only empty strings",
+                     id="empty-sentences"),
+    ],
+)
+def test_bad_translator_data(X, y, error, match):
+    est = Seq2SeqTranslator(**TINY_T)
+    if y is None and isinstance(X, list):
+        _raises(error, match, est.fit, X)  # fit(pairs): the one-argument mistake
+    _raises(error, match, est.fit, X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        pytest.param({"beam_size": 0}, r"beam_size must be an integer in \[1, inf\), got 0",
+                     id="beam_size-0"),
+        pytest.param({"max_output_length": 0}, "max_output_length must be", id="max_output"),
+        pytest.param({"attention": "dot"}, "attention must be one of.*'dot'", id="attention"),
+        pytest.param({"tokenizer": "bpe"}, "tokenizer must be one of.*'bpe'", id="tokenizer"),
+        pytest.param({"teacher_forcing": 2}, r"teacher_forcing must be a number in \[0, 1\]",
+                     id="teacher_forcing"),
+        pytest.param({"label_smoothing": 1}, "label_smoothing must be", id="label_smoothing"),
+        pytest.param({"lr_decay": 1}, "lr_decay must be", id="lr_decay"),
+        pytest.param({"input_feeding": "no"}, "input_feeding must be True or False",
+                     id="input_feeding"),
+        pytest.param({"source_vectorizer": {"foo": 1}}, "source_vectorizer: .*'foo'",
+                     id="source_vectorizer-key"),
+        pytest.param({"target_vectorizer": "word"}, "target_vectorizer must be None",
+                     id="target_vectorizer"),
+    ],
+)
+def test_bad_translator_params(params, match):
+    _raises(ValueError, match, Seq2SeqTranslator(**{**TINY_T, **params}).fit, SRC, TGT)
+
+
+@pytest.fixture(scope="module")
+def translator():
+    return Seq2SeqTranslator(**TINY_T).fit(SRC, TGT)
+
+
+@pytest.mark.parametrize(
+    "method, args, kwargs, error, match",
+    [
+        pytest.param("predict", ([1, 2],), {}, TypeError, r"X\[0\] must be a string",
+                     id="predict-ints"),
+        pytest.param("predict", ("one two",), {}, TypeError, "single str", id="predict-str"),
+        pytest.param("predict", ([],), {}, ValueError, "X is empty", id="predict-empty"),
+        pytest.param("predict", (np.zeros((2, 3)),), {}, ValueError, "one-dimensional",
+                     id="predict-numeric"),
+        pytest.param("predict", (["one"],), {"beam_size": 0}, ValueError,
+                     "beam_size must be.*got 0", id="predict-beam-0"),
+        pytest.param("translate", (["one two"],), {}, TypeError,
+                     "sentence must be a string, got list", id="translate-list"),
+        pytest.param("translate", (b"one two",), {}, TypeError,
+                     "sentence must be a string, got bytes", id="translate-bytes"),
+        pytest.param("score", (SRC, TGT[:3]), {}, ValueError, "X has 20 sentences, y has 3",
+                     id="score-lengths"),
+        pytest.param("score", (["one two"], "two one"), {}, TypeError,
+                     "y must hold one reference.*single str", id="score-y-str"),
+        pytest.param("score", (["one two"], [3]), {}, TypeError,
+                     r"references\[0\] must be a string.*got int", id="score-y-ints"),
+        pytest.param("predict_attention", ("",), {}, ValueError, "sentence has no tokens",
+                     id="attention-empty"),
+    ],
+)
+def test_bad_translator_calls(translator, method, args, kwargs, error, match):
+    _raises(error, match, lambda: getattr(translator, method)(*args, **kwargs))
+
+
+# --------------------------------------------------------------------------------------
+# RNNForecaster
+# --------------------------------------------------------------------------------------
+
+TINY_F = dict(hidden_size=3, max_epochs=1, window_length=4, n_sample_paths=5, device="cpu",
+              random_state=0)
+SERIES = pd.Series(100 + 10 * np.sin(np.arange(48) / 3), name="y",
+                   index=pd.period_range("2000-01", periods=48, freq="M"))
+EXOG = pd.DataFrame({"a": np.cos(np.arange(52) / 3), "b": np.arange(52) / 52.0},
+                    index=pd.period_range("2000-01", periods=52, freq="M"))
+
+
+@pytest.mark.parametrize(
+    "y, X, error, match",
+    [
+        pytest.param(pd.Series(list("abcdefghijklmnopqrst")), None, TypeError,
+                     "categorical features in endogeneous y", id="str-y"),
+        pytest.param(SERIES.where(SERIES.index != SERIES.index[5]), None, ValueError,
+                     "y passed contained missing data", id="NaN-y"),
+        pytest.param(SERIES.replace(SERIES.iloc[5], np.inf), None, ValueError,
+                     "y contains NaN or infinite values", id="inf-y"),
+        pytest.param(pd.Series([True, False] * 20), None, ValueError,
+                     r"y must be numeric, got column dtypes \['bool'\]", id="bool-y"),
+        pytest.param(SERIES[:2], None, ValueError,
+                     "y is too short: the shortest series has 2 observations", id="short-y"),
+        pytest.param(SERIES.tolist(), None, TypeError,
+                     "input y must be in an sktime compatible format", id="list-y"),
+        pytest.param({"y": 1.0}, None, TypeError,
+                     "input y must be in an sktime compatible format", id="dict-y"),
+        pytest.param(SERIES, EXOG[:48].assign(c="x"), TypeError,
+                     "categorical", id="str-column-X"),
+        pytest.param(SERIES - 200, None, ValueError,
+                     "log_transform=True needs strictly positive y", id="log-negative"),
+    ],
+)
+def test_bad_forecaster_data(y, X, error, match):
+    log = {"log_transform": True} if "log" in str(match) else {}
+    _raises(error, match, RNNForecaster(**{**TINY_F, **log}).fit, y, X)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        pytest.param({"window_length": 0}, r"window_length must be an integer in \[1, inf\)",
+                     id="window_length"),
+        pytest.param({"strategy": "dirrect"}, "strategy must be one of.*'dirrect'",
+                     id="strategy"),
+        pytest.param({"n_sample_paths": 1}, "n_sample_paths must be an integer", id="paths"),
+        pytest.param({"distribution": "quantile", "quantiles": [0.0, 0.5]},
+                     "quantiles must be a sequence of numbers in", id="quantiles"),
+        pytest.param({"calibrate_intervals": "yes"}, "calibrate_intervals must be True",
+                     id="calibrate"),
+        pytest.param({"lr": np.inf}, "lr must be.*got inf", id="lr-inf"),
+    ],
+)
+def test_bad_forecaster_params(params, match):
+    _raises(ValueError, match, RNNForecaster(**{**TINY_F, **params}).fit, SERIES)
+
+
+@pytest.fixture(scope="module")
+def forecaster_with_x():
+    return RNNForecaster(**TINY_F).fit(SERIES, X=EXOG[:48])
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        pytest.param(None, ValueError, "X is required", id="X-missing"),
+        pytest.param(EXOG[48:49], ValueError, "X does not cover the forecast horizon",
+                     id="X-short"),
+        pytest.param(EXOG[48:].rename(columns={"a": "z"}), ValueError,
+                     r"X has columns \['z', 'b'\].*fitted with X columns \['a', 'b'\]",
+                     id="X-wrong-column"),
+        pytest.param(EXOG[48:][["a"]], ValueError, r"missing: \['b'\]", id="X-fewer-columns"),
+        pytest.param(EXOG[48:].where(EXOG[48:] > 1e9), ValueError,
+                     "X passed contained missing data", id="X-NaN"),
+    ],
+)
+def test_bad_forecaster_predict_x(forecaster_with_x, X, error, match):
+    _raises(error, match, forecaster_with_x.predict, [1, 2, 3], X)
+
+
+def test_forecaster_matches_reordered_x_columns_by_name(forecaster_with_x):
+    X = EXOG[48:]
+    pd.testing.assert_series_equal(forecaster_with_x.predict([1, 2], X[["b", "a"]]),
+                                   forecaster_with_x.predict([1, 2], X))
+
+
+def test_forecaster_warns_about_x_it_was_not_fitted_with():
+    forecaster = RNNForecaster(**TINY_F).fit(SERIES)
+    with pytest.warns(UserWarning, match="fitted without exogenous X; it is ignored"):
+        forecaster.predict([1], X=EXOG[48:])
+
+
+def test_bad_forecaster_horizon():
+    forecaster = RNNForecaster(**TINY_F).fit(SERIES)
+    _raises(NotImplementedError, "can not perform in-sample prediction", forecaster.predict,
+            [0])
+    _raises(TypeError, "Invalid `fh`", forecaster.predict, [1.5])
+    direct = RNNForecaster(**{**TINY_F, "strategy": "direct"})
+    _raises(ValueError, "`fh` must be passed to `fit`", direct.fit, SERIES)
+
+
+# --------------------------------------------------------------------------------------
+# TextGenerator
+# --------------------------------------------------------------------------------------
+
+TINY_G = dict(hidden_size=4, num_layers=1, embedding_dim=3, sequence_length=8, batch_size=2,
+              max_epochs=1, device="cpu", random_state=0)
+CORPUS = "the cat sat on the mat. " * 10
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        pytest.param("", ValueError, "X holds no text", id="empty-string"),
+        pytest.param([], ValueError, "X is empty", id="empty-list"),
+        pytest.param(["", ""], ValueError, "X holds no text", id="empty-documents"),
+        pytest.param(None, TypeError, "X must be a string or an iterable.*got NoneType",
+                     id="None"),
+        pytest.param(42, TypeError, "X must be a string or an iterable.*got int", id="int"),
+        pytest.param([1, 2, 3], TypeError, r"X\[0\] must be a string, found int",
+                     id="ints"),
+        pytest.param(b"the cat", TypeError, "got bytes; decode it first", id="bytes"),
+        pytest.param([CORPUS.encode()], TypeError, r"X\[0\] must be a string, found bytes",
+                     id="bytes-documents"),
+        pytest.param([CORPUS.split()], TypeError, r"X\[0\] must be a string, found list",
+                     id="pre-tokenised"),
+        pytest.param({"doc": CORPUS}, TypeError, "got a dict.*keys only", id="dict"),
+        pytest.param(np.array([[CORPUS, CORPUS]]), ValueError, "X must be one-dimensional",
+                     id="2d-array"),
+        pytest.param([CORPUS, np.nan], TypeError, r"X\[1\] must be a string, found float",
+                     id="NaN-document"),
+        pytest.param("short", ValueError, "X is too short.*sequence_length=8", id="too-short"),
+    ],
+)
+def test_bad_corpus(X, error, match):
+    _raises(error, match, TextGenerator(**TINY_G).fit, X)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        pytest.param({"level": "byte"}, "level must be one of.*'byte'", id="level"),
+        pytest.param({"sequence_length": 0}, "sequence_length must be an integer",
+                     id="sequence_length"),
+        pytest.param({"max_features": 0}, "max_features must be an integer", id="max_features"),
+        pytest.param({"min_freq": 0}, "min_freq must be an integer", id="min_freq"),
+        pytest.param({"min_freq": 10_000}, "the vocabulary is empty.*min_freq=10000",
+                     id="min_freq-too-high"),
+        pytest.param({"lr_schedule": "linear"}, "lr_schedule must be one of", id="schedule"),
+        pytest.param({"lowercase": "yes"}, "lowercase must be True or False", id="lowercase"),
+    ],
+)
+def test_bad_generator_params(params, match):
+    _raises(ValueError, match, TextGenerator(**{**TINY_G, **params}).fit, CORPUS)
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return TextGenerator(**TINY_G).fit(CORPUS)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        pytest.param({"temperature": 0}, ValueError, r"temperature must be.*\(0, inf\)",
+                     id="temperature-0"),
+        pytest.param({"temperature": -1.0}, ValueError, "temperature must be",
+                     id="temperature-negative"),
+        pytest.param({"temperature": np.inf}, ValueError, "temperature must be",
+                     id="temperature-inf"),
+        pytest.param({"top_p": 0.0}, ValueError, r"top_p must be a number in \(0, 1\]",
+                     id="top_p-0"),
+        pytest.param({"top_p": 1.5}, ValueError, "top_p must be.*got 1.5", id="top_p-1.5"),
+        pytest.param({"top_k": 0}, ValueError, "top_k must be an integer.*got 0",
+                     id="top_k-0"),
+        pytest.param({"max_length": -1}, ValueError, r"max_length must be an integer in \[0",
+                     id="max_length-negative"),
+        pytest.param({"prompt": b"the"}, TypeError, "prompt must be a string, got bytes",
+                     id="prompt-bytes"),
+        pytest.param({"prompt": ["the"]}, TypeError, "prompt must be a string, got list",
+                     id="prompt-list"),
+        pytest.param({"stop": ""}, ValueError, "stop must be", id="stop-empty"),
+    ],
+)
+def test_bad_generation_arguments(generator, kwargs, error, match):
+    _raises(error, match, lambda: generator.generate(**kwargs))
+
+
+def test_bad_generator_score_input(generator):
+    _raises(ValueError, "X holds no text", generator.score, "")
+    _raises(TypeError, "got a dict", generator.score, {"doc": CORPUS})
+    _raises(TypeError, "got float", generator.perplexity, 3.5)
+
+
+# --------------------------------------------------------------------------------------
+# Not fitted
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda: Seq2SeqTranslator().predict(SRC), id="translator-predict"),
+        pytest.param(lambda: Seq2SeqTranslator().translate("one"), id="translator-translate"),
+        pytest.param(lambda: Seq2SeqTranslator().score(SRC, TGT), id="translator-score"),
+        pytest.param(lambda: Seq2SeqTranslator().predict_attention("one"),
+                     id="translator-attention"),
+        pytest.param(lambda: TextGenerator().generate("a"), id="generator-generate"),
+        pytest.param(lambda: TextGenerator().score("a"), id="generator-score"),
+        pytest.param(lambda: TextGenerator().perplexity("a"), id="generator-perplexity"),
+        pytest.param(lambda: RNNForecaster().predict(fh=[1]), id="forecaster-predict"),
+        pytest.param(lambda: RNNForecaster().predict_interval(fh=[1]),
+                     id="forecaster-interval"),
+    ],
+)
+def test_not_fitted(call):
+    # RNNForecaster is an sktime estimator: sktime's own NotFittedError (a ValueError)
+    _raises((NotFittedError, SktimeNotFittedError), "not (been )?fitted yet", call)
+
+
+# --------------------------------------------------------------------------------------
+# The caller's objects are never modified
+# --------------------------------------------------------------------------------------
+
+
+FLAGS = ("C_CONTIGUOUS", "F_CONTIGUOUS", "OWNDATA", "WRITEABLE", "ALIGNED")
+
+
+def _flags(array: np.ndarray) -> dict:
+    return {name: array.flags[name] for name in FLAGS}
+
+
+def _snapshot(obj):
+    """A deep copy plus, for arrays, their flags."""
+    if isinstance(obj, np.ndarray):
+        return obj.copy(), _flags(obj)
+    if isinstance(obj, (pd.Series, pd.DataFrame)):
+        return obj.copy(deep=True), None
+    return [x.copy() if isinstance(x, np.ndarray) else x for x in obj], None
+
+
+def _assert_unchanged(obj, snapshot):
+    copy, flags = snapshot
+    if isinstance(obj, np.ndarray):
+        np.testing.assert_array_equal(obj, copy)
+        assert obj.dtype == copy.dtype and _flags(obj) == flags
+    elif isinstance(obj, pd.Series):
+        pd.testing.assert_series_equal(obj, copy)
+    elif isinstance(obj, pd.DataFrame):
+        pd.testing.assert_frame_equal(obj, copy)
+    else:
+        assert len(obj) == len(copy)
+        for a, b in zip(obj, copy, strict=True):
+            if isinstance(a, np.ndarray):
+                np.testing.assert_array_equal(a, b)
+            else:
+                assert a == b
+
+
+def _read_only(array):
+    array = np.array(array)
+    array.flags.writeable = False
+    return array
+
+
+@pytest.mark.parametrize(
+    "X, y",
+    [
+        pytest.param(list(TEXTS), list(Y), id="lists"),
+        pytest.param(pd.Series(TEXTS, name="text"), pd.Series(Y), id="series"),
+        pytest.param(pd.DataFrame({"text": TEXTS}), Y.copy(), id="text-frame"),
+        pytest.param(_read_only(X2.astype(np.float32)), _read_only(Y), id="read-only-2d"),
+        pytest.param(np.asfortranarray(X3.astype(np.float32)), Y.copy(), id="fortran-3d"),
+        pytest.param([r.astype(np.float32) for r in RAGGED], list(Y), id="ragged"),
+        pytest.param([np.array([2, 3, 4]), np.array([5, 3])] * 10, Y.copy(), id="token-ids"),
+        pytest.param(pd.DataFrame(X2), pd.Series(Y), id="numeric-frame"),
+    ],
+)
+@pytest.mark.parametrize("estimator", [RNNClassifier, RNNRegressor])
+@pytest.mark.parametrize("standardize", [True, False])
+def test_fit_and_predict_leave_the_input_alone(estimator, standardize, X, y):
+    before_X, before_y = _snapshot(X), _snapshot(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        est = estimator(**TINY, standardize=standardize).fit(X, y)
+    est.predict(X)
+    _assert_unchanged(X, before_X)
+    _assert_unchanged(y, before_y)
+
+
+@pytest.mark.parametrize(
+    "X, y",
+    [
+        pytest.param(list(SRC), list(TGT), id="lists"),
+        pytest.param(pd.Series(SRC), pd.Series(TGT), id="series"),
+        pytest.param(_read_only(np.array(SRC, dtype=object)),
+                     _read_only(np.array(TGT, dtype=object)), id="read-only-arrays"),
+    ],
+)
+def test_translator_leaves_the_input_alone(X, y):
+    before_X, before_y = _snapshot(X), _snapshot(y)
+    est = Seq2SeqTranslator(**TINY_T).fit(X, y)
+    est.predict(X)
+    est.score(X, y)
+    _assert_unchanged(X, before_X)
+    _assert_unchanged(y, before_y)
+
+
+@pytest.mark.parametrize(
+    "corpus",
+    [
+        pytest.param([CORPUS, CORPUS.upper()], id="list"),
+        pytest.param(pd.Series([CORPUS, CORPUS.upper()]), id="series"),
+        pytest.param(_read_only(np.array([CORPUS, CORPUS.upper()])), id="read-only-array"),
+    ],
+)
+def test_generator_leaves_the_corpus_alone(corpus):
+    before = _snapshot(corpus)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        est = TextGenerator(**{**TINY_G, "lowercase": True}).fit(corpus)
+    est.score(corpus)
+    _assert_unchanged(corpus, before)
+
+
+def test_forecaster_leaves_the_input_alone():
+    y, X = SERIES.copy(), EXOG.copy()
+    y_before, X_before = _snapshot(y), _snapshot(X)
+    forecaster = RNNForecaster(**TINY_F).fit(y, X=X[:48])
+    forecaster.predict([1, 2], X=X[48:])
+    forecaster.predict_interval([1, 2], X=X[48:])
+    forecaster.update(y[-4:] + 1, X=X[44:48], update_params=False)
+    _assert_unchanged(y, y_before)
+    _assert_unchanged(X, X_before)
+    y_np = _read_only(SERIES.to_numpy())
+    before = _snapshot(y_np)
+    RNNForecaster(**TINY_F).fit(y_np).predict([1])
+    _assert_unchanged(y_np, before)
