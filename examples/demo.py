@@ -5,7 +5,19 @@ frame, 7-29 frames per utterance, 9 speakers to recognise. A ``GridSearchCV`` ov
 ``cell_type`` picks the best cell by cross-validation, then the refitted model is scored on
 the official test split.
 
-Run: ``python examples/demo.py`` (about a minute on 2 CPU cores).
+Run: ``python examples/demo.py`` (about a minute on 2 CPU cores), or
+``python examples/demo.py --smoke`` (a few seconds: a slice, a tiny model, 1 epoch). It
+prints the data, the grid-search table (cross-validated accuracy per cell) and the test
+accuracy of the best cell::
+
+    JapaneseVowels: 270 training and 370 test utterances, 12 features per frame, 9 speakers
+    Grid search over cell_type (cross-validated accuracy):
+    cell_type  cv_accuracy  cv_std  fit_seconds  rank
+    ...
+    best cell: ...  test accuracy: 0.9...  (search took ... s)
+
+(``examples/speech_japanese_vowels.py`` fits one model on the same data and plots its
+confusion matrix.)
 """
 
 from __future__ import annotations
@@ -21,23 +33,31 @@ from sk_rnn import RNNClassifier
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the example; ``argv`` defaults to the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", type=int, default=3, help="cross-validation folds")
     parser.add_argument("--max-epochs", type=int, default=40)
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true",
+                        help="a quick check: a third of the data, 2 folds, a tiny model, 1 epoch")
     args = parser.parse_args(argv)
 
     X_train, y_train = load_japanese_vowels(split="train")  # nested DataFrame, ragged
     X_test, y_test = load_japanese_vowels(split="test")
+    cv, params = args.cv, {"max_epochs": args.max_epochs}
+    if args.smoke:
+        X_train, y_train = X_train.iloc[::3], y_train[::3]
+        X_test, y_test = X_test.iloc[::3], y_test[::3]
+        cv, params = 2, {"max_epochs": 1, "hidden_size": 8}
     print(f"JapaneseVowels: {len(X_train)} training and {len(X_test)} test utterances, "
           f"{X_train.shape[1]} features per frame, {len(set(y_train))} speakers")
 
     search = GridSearchCV(
-        RNNClassifier(max_epochs=args.max_epochs, random_state=0),
+        RNNClassifier(random_state=0, **params),
         {"cell_type": ["rnn", "lstm", "gru"]},
-        cv=StratifiedKFold(args.cv, shuffle=True, random_state=0),
+        cv=StratifiedKFold(cv, shuffle=True, random_state=0),
         n_jobs=args.n_jobs,
-        verbose=3,
+        verbose=0 if args.smoke else 3,
     )
     start = time.perf_counter()
     search.fit(X_train, y_train)

@@ -4,7 +4,15 @@ The last 36 months of sktime's airline data are held out; the forecaster (defaul
 hyper-parameters) is fitted on the rest, forecasts the 36 months with a 90 % prediction
 interval, and the result is saved as a PNG with :func:`sk_rnn.plotting.plot_forecast`.
 
-    python examples/forecast_airline.py --out forecast_airline.png
+    python examples/forecast_airline.py --out forecast_airline.png   # about 20 s
+    python examples/forecast_airline.py --smoke                      # a few seconds
+
+The data ship with sktime (no ``--data-home``). It prints the sMAPE of the forecast, the
+share of the held-out months inside the 90 % interval, and where the PNG went; a full
+run printed::
+
+    sMAPE 5.95 %, 90 % interval coverage 0.72 (200 epochs, interval scale 1.00)
+    plot written to forecast_airline.png
 """
 
 from __future__ import annotations
@@ -19,16 +27,22 @@ from sk_rnn import RNNForecaster
 from sk_rnn.plotting import plot_forecast
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the example; ``argv`` defaults to the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="forecast_airline.png", help="PNG to write")
     parser.add_argument("--max-epochs", type=int, default=200, help="training epochs")
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true",
+                        help="a quick check: a tiny model, 2 epochs, 50 sample paths")
+    args = parser.parse_args(argv)
 
     y = load_airline()
     y_train, y_test = y[:-36], y[-36:]
     fh = np.arange(1, 37)
-    forecaster = RNNForecaster(max_epochs=args.max_epochs, random_state=0)
+    params: dict = {"max_epochs": args.max_epochs}
+    if args.smoke:
+        params = {"max_epochs": 2, "hidden_size": 8, "n_sample_paths": 50}
+    forecaster = RNNForecaster(random_state=0, **params)
     forecaster.fit(y_train)
     y_pred = forecaster.predict(fh)
     interval = forecaster.predict_interval(fh, coverage=0.9)

@@ -39,6 +39,8 @@ _BEST_COLOR = "#d55e00"
 _METRIC_COLORS = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78a3", "#ca9161")
 
 _MARKER_SIZE = 4
+_MAX_LABELLED_EPOCHS = 10  # up to this many epochs, each gets its own tick
+_MIN_EPOCH_PAD = 0.25  # x room (in epochs) either side of the first and last epoch
 
 
 def _pyplot() -> Any:
@@ -394,8 +396,6 @@ def plot_training_curves(
         )
 
     plt = _pyplot()
-    from matplotlib.ticker import MaxNLocator
-
     ax = _new_axes(plt, ax)
     for i, (metric, xs, values) in enumerate(curves):
         color = _METRIC_COLORS[i % len(_METRIC_COLORS)]
@@ -419,11 +419,30 @@ def plot_training_curves(
             label=f"best valid_loss (epoch {best_epoch})",
         )
 
+    ax.set_ymargin(0.1)  # room for the best-epoch star, often the lowest point
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss" if all(m.endswith("loss") for m in plotted) else "value")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _epoch_axis(ax, sorted({x for _, xs, _ in curves for x in xs}))
     ax.legend()
     return ax
+
+
+def _epoch_axis(ax: Axes, epochs: list[Any]) -> None:
+    """Integer epoch ticks, and room around the points when there are only a few epochs.
+
+    matplotlib's default limits around a single epoch are ``epoch ± 5 %``, with
+    fractional ticks (MaxNLocator cannot find integers in so narrow a range); a short
+    history gets an explicit tick per epoch and at least a quarter epoch either side.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    if len(epochs) <= _MAX_LABELLED_EPOCHS:
+        ax.set_xticks(epochs)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    low, high = ax.dataLim.intervalx
+    pad = max(_MIN_EPOCH_PAD, 0.05 * (high - low))
+    ax.set_xlim(low - pad, high + pad)
 
 
 # ---------------------------------------------------------------------------------------
@@ -454,7 +473,8 @@ def plot_attention(
         The axes to draw on; by default a new figure is created. A colour bar is added
         beside it.
     cmap : str, default="viridis"
-        The matplotlib colour map.
+        The matplotlib colour map. Its scale is fixed at 0 to 1 (the weights are
+        probabilities), so that heat maps can be compared.
 
     Returns
     -------
@@ -465,7 +485,8 @@ def plot_attention(
     ------
     ValueError
         If ``weights`` is not 2-dimensional, or its number of rows (target axis) or
-        columns (source axis) differs from the number of target or source tokens.
+        columns (source axis) differs from the number of target or source tokens, or it
+        is empty (the attention of an empty translation).
 
     Examples
     --------
@@ -497,11 +518,26 @@ def plot_attention(
             f"weights has {n_source} columns (the source axis) but {len(source_tokens)} "
             "source_tokens were given."
         )
+    if n_target == 0 or n_source == 0:
+        raise ValueError(
+            f"weights is empty (shape {weights.shape}): there is nothing to plot. An empty "
+            "translation attends to nothing; plot the attention of a non-empty one."
+        )
 
     plt = _pyplot()
     ax = _new_axes(plt, ax)
-    image = ax.imshow(weights, cmap=cmap, aspect="auto", interpolation="nearest")
-    ax.set_xticks(np.arange(n_source), labels=source_tokens, rotation=90)
+    # A fixed 0-1 scale: the weights are probabilities, and a colour means the same in
+    # every heat map (a data-range scale would make a flat 0.3-0.4 map look sharp).
+    image = ax.imshow(
+        weights, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest"
+    )
+    ax.set_xticks(
+        np.arange(n_source),
+        labels=source_tokens,
+        rotation=45,
+        ha="right",
+        rotation_mode="anchor",
+    )
     ax.set_yticks(np.arange(n_target), labels=target_tokens)
     ax.set_xlabel("source")
     ax.set_ylabel("target")

@@ -283,6 +283,41 @@ def test_plot_training_curves_from_estimator_skips_absent_metrics():
     assert to_rgba(ax.get_lines()[0].get_color()) != to_rgba("white")
 
 
+def _short_history(n_epochs):
+    history = History()
+    for epoch in range(1, n_epochs + 1):
+        history.new_epoch()
+        history.record("epoch", epoch)
+        history.record("train_loss", 1.0 / epoch)
+        history.record("valid_loss", 1.1 / epoch)
+        history.record("valid_loss_best", True)
+    return history
+
+
+def test_plot_training_curves_one_epoch_has_integer_ticks_and_room():
+    ax = plot_training_curves(_short_history(1))
+
+    train, valid = ax.get_lines()
+    assert train.get_marker() == "o" and valid.get_marker() == "o"  # a lone point shows
+    np.testing.assert_array_equal(ax.get_xticks(), [1])
+    low, high = ax.get_xlim()
+    assert low <= 0.75 and high >= 1.25  # not matplotlib's 1 +- 5 % (fractional ticks)
+    assert low > 0 and high < 2
+    assert ax.xaxis.get_major_formatter().get_offset() == ""
+
+
+@pytest.mark.parametrize("n_epochs", [2, 7, 40])
+def test_plot_training_curves_ticks_are_whole_epochs(n_epochs):
+    ax = plot_training_curves(_short_history(n_epochs))
+
+    low, high = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if low <= t <= high]
+    assert all(float(t).is_integer() for t in ticks)
+    assert low < 1 and high > n_epochs  # the first and last points are inside
+    if n_epochs <= 10:
+        assert ticks == list(range(1, n_epochs + 1))  # one tick per epoch
+
+
 def test_plot_training_curves_errors():
     with pytest.raises(ValueError, match="_FakeEstimator instance is not fitted: fit it before"):
         plot_training_curves(_FakeEstimator(None))
@@ -316,6 +351,7 @@ def test_plot_attention_heat_map():
     (image,) = ax.get_images()
     np.testing.assert_array_equal(image.get_array(), weights)
     assert image.get_cmap().name == "magma"
+    assert image.get_clim() == (0.0, 1.0)  # probabilities, on the same scale in every map
     assert len(ax.figure.axes) == 2  # the heat map and its colour bar
     np.testing.assert_array_equal(weights, before)
 
@@ -337,3 +373,5 @@ def test_plot_attention_shape_errors():
         plot_attention(weights, ["a", "b"], ["x", "y"])
     with pytest.raises(ValueError, match="weights must be 2-dimensional"):
         plot_attention(np.ones(3), ["a", "b", "c"], ["x"])
+    with pytest.raises(ValueError, match=r"weights is empty \(shape \(0, 2\)\).*empty translation"):
+        plot_attention(np.ones((0, 2)), ["a", "b"], [])

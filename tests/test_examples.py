@@ -1,0 +1,205 @@
+"""Run every script of ``examples/`` in its ``--smoke`` mode, in a subprocess.
+
+Each script must exit with status 0, print its result lines, write a real PNG under
+``tmp_path`` and write no warning or traceback to stderr. The scripts that read the data
+of ``sk_rnn.datasets`` get ``--data-home`` pointing at the test data folder
+(``SK_RNN_TEST_DATA`` or ``../shared/data``, as in ``test_datasets.py``) and are skipped
+when it is missing; the others read data shipped with sktime.
+
+To stay fast on a small machine the selected scripts are started together, two at a time
+with one torch thread each (several threads per process on a busy 2-core machine make
+training many times slower), and each test waits for its own script.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+_DEFAULT_DATA = ROOT.parent / "shared" / "data"
+_TIMEOUT = 180  # seconds per script; a smoke run takes about 10 s
+_WORKERS = 2
+
+
+@dataclass(frozen=True)
+class Example:
+    """A script, the data folder it needs under ``--data-home`` (None: no data home),
+    the patterns its standard output must match, and whether it writes a PNG (``--out``)."""
+
+    script: str
+    data: str | None
+    expected: tuple[str, ...]
+    png: bool = True
+
+
+EXAMPLES_RUN = {
+    "spam": Example(
+        "spam_sms.py",
+        "sms_spam",
+        (r"600 distinct messages \(\d+ spam\): 480 to train, 120 to test",
+         r"test accuracy 0\.\d{3} \(\d epochs?\)",
+         r"\bspam\b.*\n.*accuracy",  # the classification report
+         r"sample predictions:\n(  (ham |spam) \(true (ham |spam)\)  .+\n){5}",
+         r"training curves written to .+\.png")),
+    "sentiment": Example(
+        "sentiment_movie_reviews.py",
+        "mr_polarity",
+        (r"400 reviews \(200 positive\): 320 to train, 80 to test",
+         r"cell_type +cv_accuracy +cv_std +fit_seconds +rank\n(\s+(rnn|lstm|gru) .+\n){3}",
+         r"best cell: (rnn|lstm|gru)  test accuracy: [01]\.\d{3}",
+         r"sample predictions:\n(  (negative|positive) \(p=.+\n){5}",
+         r"training curves written to .+\.png")),
+    "speech": Example(
+        "speech_japanese_vowels.py",
+        None,
+        (r"JapaneseVowels: 90 training and 124 test utterances, 12 coefficients per frame, "
+         r"\d+-\d+ frames per utterance, 9 speakers",
+         r"test accuracy [01]\.\d{3} \(GRU, 2 epochs\)",
+         r"sample predictions:\n(  utterance +\d+ \(\s*\d+ frames\): speaker \d \(true \d\)\n){5}",
+         r"confusion matrix written to .+\.png")),
+    "demo": Example(
+        "demo.py",
+        None,
+        (r"JapaneseVowels: 90 training and 124 test utterances",
+         r"cell_type +cv_accuracy +cv_std +fit_seconds +rank\n(\s+(rnn|lstm|gru) .+\n){3}",
+         r"best cell: (rnn|lstm|gru)  test accuracy: [01]\.\d{4}"),
+        png=False),
+    "forecast": Example(
+        "forecast_airline.py",
+        None,
+        (r"sMAPE \d+\.\d\d %, 90 % interval coverage [01]\.\d\d \(2 epochs, interval scale",
+         r"plot written to .+\.png")),
+    "translation": Example(
+        "translate_tatoeba.py",
+        "tatoeba_eng_fra",
+        (r"\d+ training pairs, \d+ epochs?; BLEU on \d+ held-out sentences: \d+\.\d",
+         r"(  ['\"].+['\"] +-> ['\"].*['\"]\n){8}",
+         r"attention heat map written to .+\.png")),
+    "generation": Example(
+        "generate_shakespeare.py",
+        "tinyshakespeare",
+        (r"20,000 training characters, 1 epochs?; held-out loss \d\.\d{3} nats/char "
+         r"\(perplexity \d+\.\d\d\)",
+         r"--- temperature 0\.5 ---\nROMEO:\n",
+         r"--- top_p 0\.9, until the first blank line ---\nJULIET:\n",
+         r"training curves written to .+\.png")),
+    "compression": Example(
+        "compress_sentiment.py",
+        "mr_polarity",
+        (r"320 reviews to train, 80 to test",
+         r"model +accuracy +agreement +size_kb +zipped_kb +predict_ms\n"
+         r" *float32 .+\n *int8 \(quantize\) .+\n *pruned 50% .+\n",
+         r"sample predictions of the int8 model",
+         r"chart written to .+\.png")),
+}
+
+
+def _data_home() -> Path | None:
+    path = Path(os.environ.get("SK_RNN_TEST_DATA") or _DEFAULT_DATA)
+    return path if path.is_dir() else None
+
+
+def _command(example: Example, out: Path, data_home: Path | None) -> list[str]:
+    command = [sys.executable, str(EXAMPLES / example.script), "--smoke"]
+    if example.png:
+        command += ["--out", str(out)]
+    if example.data is not None:
+        command += ["--data-home", str(data_home)]
+    return command
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONWARNINGS="default", PYTHONDONTWRITEBYTECODE="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.pop("SK_RNN_DATA_HOME", None)  # only --data-home decides where data come from
+    return env
+
+
+def _selected(request: pytest.FixtureRequest) -> list[str]:
+    """The examples whose test is selected in this session (``-k`` and node ids respected)."""
+    names = []
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        in_this_file = getattr(item, "module", None) is request.module  # doctests have none
+        if in_this_file and callspec is not None and "name" in callspec.params:
+            names.append(callspec.params["name"])
+    return names
+
+
+@pytest.fixture(scope="module")
+def runs(request, tmp_path_factory):
+    """Start the selected scripts that can run (two at a time); name -> (future, PNG)."""
+    data_home = _data_home()
+    out_dir = tmp_path_factory.mktemp("examples")
+    env = _environment()
+    executor = ThreadPoolExecutor(max_workers=_WORKERS)
+    started: dict[str, tuple[Future, Path]] = {}
+    for name in _selected(request):
+        example = EXAMPLES_RUN[name]
+        if name in started or (example.data is not None and data_home is None):
+            continue
+        out = out_dir / f"{name}.png"
+        future = executor.submit(subprocess.run, _command(example, out, data_home), env=env,
+                                 cwd=out_dir, capture_output=True, text=True,
+                                 timeout=_TIMEOUT)
+        started[name] = (future, out)
+    yield started
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height of a PNG, from its IHDR chunk."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    assert header[12:16] == b"IHDR"
+    return struct.unpack(">II", header[16:24])
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES_RUN))
+def test_example_smoke(name, runs):
+    example = EXAMPLES_RUN[name]
+    if name not in runs:
+        pytest.skip(
+            f"data folder {Path(os.environ.get('SK_RNN_TEST_DATA') or _DEFAULT_DATA)} not "
+            f"found: {example.script} needs {example.data}/ (set SK_RNN_TEST_DATA)"
+        )
+    future, png = runs[name]
+    result = future.result()
+    report = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == 0, f"{example.script} failed\n{report}"
+    for pattern in example.expected:
+        assert re.search(pattern, result.stdout), f"{pattern!r} not printed\n{report}"
+    assert not re.search(r"Traceback|Warning|warn\(", result.stderr), (
+        f"{example.script} wrote warnings to stderr\n{report}"
+    )
+    if example.png:
+        assert png.is_file(), f"{png} not written\n{report}"
+        width, height = _png_size(png)
+        assert width >= 400 and height >= 250, (width, height)
+        assert png.stat().st_size > 10_000  # a drawing, not an empty canvas
+
+
+def test_every_example_is_run():
+    scripts = {path.name for path in EXAMPLES.glob("*.py")}
+    assert scripts == {example.script for example in EXAMPLES_RUN.values()}
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
+def test_example_docstring_shows_how_to_run(script):
+    text = (EXAMPLES / script).read_text(encoding="utf-8")
+    docstring = re.match(r'"""(.+?)"""', text, re.DOTALL)
+    assert docstring, f"{script} has no module docstring"
+    assert f"python examples/{script}" in docstring.group(1)
+    assert "--smoke" in docstring.group(1)
