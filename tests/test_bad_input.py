@@ -32,14 +32,7 @@ TEXTS = ["a good film", "a bad plot"] * 10
 Y = np.array([0, 1] * 10)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models on one thread: a spinning thread pool only slows them down, and much
-    more so on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _with(X, i, value):

@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
@@ -23,14 +22,7 @@ TGT = [" ".join(reversed(s.split())) for s in SRC]
 CORPUS = "the cat sat on the mat. " * 10
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models on one thread: a spinning thread pool only slows them down, and much
-    more so on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class Interrupt(Callback):
