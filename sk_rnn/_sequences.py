@@ -450,7 +450,8 @@ def equal_length_batches(
     Every run of equal lengths is cut into full batches; the remainders of the runs are
     pooled, in length order, into mixed batches. Batches of one length need no padding and
     run through the recurrent layer unpacked, which on CPU is up to 2.6x faster than a
-    packed batch (oneDNN's fused LSTM kernel); the few mixed batches are packed.
+    packed batch (oneDNN's fused LSTM kernel); the few mixed batches are packed in
+    training and run through :func:`sk_rnn.nn.encoder.run_padded` at inference.
 
     Parameters
     ----------

@@ -7,12 +7,15 @@ the same pooled vectors and encodings as each sequence run alone.
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from scipy import sparse
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from sk_rnn import TextVectorizer
 from sk_rnn._sequences import (
@@ -26,6 +29,7 @@ from sk_rnn._sequences import (
     to_token_sequences,
 )
 from sk_rnn.nn import SequenceEncoder, SequencePooling, length_mask
+from sk_rnn.nn.encoder import make_rnn, run_padded, supports_run_padded
 
 
 @pytest.fixture(scope="module")
@@ -544,6 +548,84 @@ def test_encoder_unidirectional_last_state_ignores_padding():
     assert out.shape == (2, 5)
     assert torch.allclose(out, alone, atol=1e-6)
     assert not torch.allclose(out[0], out[1])
+
+
+# --------------------------------------------------------------------------------------
+# run_padded: the unpacked inference path equals the packed run
+# --------------------------------------------------------------------------------------
+
+
+def _packed_run(rnn, x, lengths):
+    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    with torch.no_grad():
+        outputs, state = rnn(packed)
+    outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=x.shape[1])
+    h_n = state[0] if isinstance(state, tuple) else state
+    return outputs, h_n[-(2 if rnn.bidirectional else 1) :]
+
+
+_LENGTHS = torch.tensor([9, 3, 1, 5, 9, 2, 7])
+
+
+def _padded_batch(features=4):
+    x = torch.randn(len(_LENGTHS), int(_LENGTHS.max()), features,
+                    generator=torch.Generator().manual_seed(0))
+    return x * length_mask(_LENGTHS, x.shape[1]).unsqueeze(2)
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("cell_type", ["rnn", "lstm", "gru"])
+def test_run_padded_equals_the_packed_run(cell_type, bidirectional, num_layers):
+    torch.manual_seed(0)
+    rnn = make_rnn(cell_type, 4, 6, num_layers, bidirectional, 0.0).eval()
+    x = _padded_batch()
+    assert supports_run_padded(rnn)
+    expected_outputs, expected_final = _packed_run(rnn, x, _LENGTHS)
+    with torch.no_grad():
+        outputs, final = run_padded(rnn, x, _LENGTHS)
+    assert outputs.shape == expected_outputs.shape
+    assert final.shape == expected_final.shape
+    assert torch.allclose(outputs, expected_outputs, atol=1e-6)  # zeros at the padding too
+    assert torch.allclose(final, expected_final, atol=1e-6)
+
+
+@pytest.mark.parametrize("cell_type", ["lstm", "gru"])
+def test_run_padded_runs_dynamic_quantised_stacks(cell_type):
+    torch.manual_seed(0)
+    rnn = make_rnn(cell_type, 4, 6, 2, True, 0.0).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization deprecation notices
+        quantised = torch.ao.quantization.quantize_dynamic(
+            nn.Sequential(rnn), {nn.LSTM, nn.GRU}, dtype=torch.qint8
+        )[0]
+    assert supports_run_padded(quantised)
+    x = _padded_batch()
+    float_outputs, _ = _packed_run(rnn, x, _LENGTHS)
+    packed_outputs, packed_final = _packed_run(quantised, x, _LENGTHS)
+    with torch.no_grad():
+        outputs, final = run_padded(quantised, x, _LENGTHS)
+    # int8 activations are quantised per call, so the two int8 runs differ a little;
+    # both stay as close to the float model as each other.
+    packed_error = (packed_outputs - float_outputs).abs().max()
+    assert (outputs - float_outputs).abs().max() < 2 * packed_error + 1e-3
+    assert torch.allclose(final, packed_final, atol=0.05)
+
+
+def test_run_padded_is_not_for_other_modules():
+    assert not supports_run_padded(nn.LSTM(3, 4))  # time-major
+    assert not supports_run_padded(nn.LSTM(3, 4, batch_first=True, proj_size=2))
+    assert not supports_run_padded(nn.Linear(3, 4))
+
+
+def test_encoder_packs_in_training_and_matches_inference():
+    enc = _encoder("lstm", "max", tokens=True)
+    x, _ = pad_collate([(np.arange(2, 2 + n), None) for n in (5, 2, 7)])
+    with torch.no_grad():
+        unpacked = enc.eval()(x["x"], x["lengths"])
+        packed = enc.train()(x["x"], x["lengths"])  # dropout 0: only the path differs
+    assert not enc._run_unpacked(torch.zeros(1))
+    assert torch.allclose(unpacked, packed, atol=1e-6)
 
 
 def test_to_token_sequences_maps_an_empty_document_to_one_unknown_token():

@@ -12,7 +12,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ._init_args import RecordsInitArgs
 from .pooling import SequencePooling, length_mask
 
-__all__ = ["CELLS", "SequenceEncoder", "SequenceModel", "make_rnn", "run_rnn"]
+__all__ = ["CELLS", "SequenceEncoder", "SequenceModel", "make_rnn", "run_padded", "run_rnn"]
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 # One step of one layer, by ``nn.RNNBase.mode``.
@@ -99,6 +99,96 @@ def run_rnn(rnn: nn.RNNBase, inputs: torch.Tensor, hidden=None):
     return x.unsqueeze(1), ((h, torch.stack(new_c)) if is_lstm else h)
 
 
+def _quantized(rnn: nn.Module) -> bool:
+    """Whether ``rnn`` is a dynamic-quantised LSTM/GRU (``torch.ao``), which keeps its
+    packed int8 weights in ``_all_weight_values``."""
+    return hasattr(rnn, "_all_weight_values")
+
+
+def supports_run_padded(rnn: nn.Module) -> bool:
+    """Whether :func:`run_padded` can run ``rnn``: a batch-first ``nn.RNN``/``nn.LSTM``/
+    ``nn.GRU`` without projections, or its dynamic-quantised LSTM/GRU counterpart."""
+    if not getattr(rnn, "batch_first", False):
+        return False
+    if _quantized(rnn):
+        return rnn.mode in ("LSTM", "GRU")
+    return type(rnn) in CELLS.values() and not getattr(rnn, "proj_size", 0)
+
+
+def _run_direction(rnn: nn.Module, x: torch.Tensor, layer: int, direction: int) -> torch.Tensor:
+    """Outputs ``(B, T, H)`` of one layer and direction of ``rnn`` run forwards over ``x``
+    from a zero state, through the same fused kernel ``rnn`` itself calls."""
+    h0 = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+    num_directions = 2 if rnn.bidirectional else 1
+    if _quantized(rnn):
+        params = [rnn._all_weight_values[layer * num_directions + direction].param]
+        if rnn.mode == "LSTM":
+            return torch.quantized_lstm(x, (h0, h0), params, rnn.bias, 1, 0.0, False, False,
+                                        True, dtype=rnn.dtype, use_dynamic=True)[0]
+        return torch.quantized_gru(x, h0, params, rnn.bias, 1, 0.0, False, False, True)[0]
+    suffix = "_reverse" if direction else ""
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if rnn.bias else (
+        "weight_ih", "weight_hh")
+    params = [getattr(rnn, f"{name}_l{layer}{suffix}") for name in names]
+    if rnn.mode == "LSTM":
+        return torch.lstm(x, (h0, h0), params, rnn.bias, 1, 0.0, False, False, True)[0]
+    function = {"GRU": torch.gru, "RNN_TANH": torch.rnn_tanh, "RNN_RELU": torch.rnn_relu}
+    return function[rnn.mode](x, h0, params, rnn.bias, 1, 0.0, False, False, True)[0]
+
+
+def run_padded(
+    rnn: nn.Module, inputs: torch.Tensor, lengths: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run a recurrent stack over a right-padded batch without packing it (inference).
+
+    On CPU a packed batch is several times slower than the same batch unpacked: oneDNN's
+    fused kernel only takes whole sequences. Padding at the end never reaches the real
+    steps of a forward pass, so the forward direction runs over the padded batch as it
+    is; the backward direction runs forwards over every sequence reversed within its own
+    length (a gather) and its outputs are gathered back. Outputs at the real steps, and
+    the final states, are those of the packed run (up to the activation ranges a
+    dynamic-quantised layer measures per call). Dropout between layers is not applied:
+    this is for inference only.
+
+    Parameters
+    ----------
+    rnn : module accepted by :func:`supports_run_padded`
+    inputs : Tensor of shape (B, T, F)
+        Right-padded batch.
+    lengths : Tensor of shape (B,)
+        Real length of every sequence, each in ``[1, T]``.
+
+    Returns
+    -------
+    outputs : Tensor of shape (B, T, num_directions * H)
+        Last layer's outputs, zero at the padded steps.
+    final : Tensor of shape (num_directions, B, H)
+        Last layer's final hidden state of each direction, as ``h_n[-num_directions:]``
+        of a packed run.
+    """
+    steps = torch.arange(inputs.shape[1], device=inputs.device)
+    last = (lengths.to(inputs.device) - 1).unsqueeze(1)
+    # Reversal within each length; padded steps map to themselves. It is its own inverse.
+    reverse = torch.where(steps < last + 1, last - steps, steps)
+    rows = torch.arange(inputs.shape[0], device=inputs.device).unsqueeze(1)
+    # Zeros at the padded steps of every layer's output, as a packed run pads them: the
+    # next layer (and a quantised layer's activation range) sees what it would packed.
+    real = (steps < last + 1).unsqueeze(2).to(inputs.dtype)
+    x = inputs
+    for layer in range(rnn.num_layers):
+        forward = _run_direction(rnn, x, layer, 0)
+        if rnn.bidirectional:
+            backward_reversed = _run_direction(rnn, x[rows, reverse], layer, 1)
+            x = torch.cat([forward, backward_reversed[rows, reverse]], dim=2) * real
+        else:
+            x = forward * real
+    batch = rows.squeeze(1)
+    final = [forward[batch, last.squeeze(1)]]
+    if rnn.bidirectional:
+        final.append(backward_reversed[batch, last.squeeze(1)])
+    return x, torch.stack(final)
+
+
 class SequenceEncoder(RecordsInitArgs, nn.Module):
     """Encode a padded batch of sequences to one vector per sequence.
 
@@ -176,6 +266,12 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
         total = inputs.shape[1]
         lengths_cpu = lengths.cpu()
         padded = bool((lengths_cpu < total).any())
+        mask = length_mask(lengths, total, device=inputs.device) if padded else None
+        if padded and self._run_unpacked(inputs):
+            outputs, final = run_padded(self.rnn, inputs, lengths_cpu)
+            if self.pool is None:
+                return torch.cat(list(final), dim=1)
+            return self.pool(outputs, mask)
         if padded:
             packed = pack_padded_sequence(inputs, lengths_cpu, batch_first=True,
                                           enforce_sorted=False)
@@ -185,11 +281,15 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
         if self.pool is None:
             h_n = state[0] if isinstance(state, tuple) else state
             return torch.cat(list(h_n[-self.num_directions :]), dim=1)
-        mask = None
         if padded:
             outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=total)
-            mask = length_mask(lengths, total, device=outputs.device)
         return self.pool(outputs, mask)
+
+    def _run_unpacked(self, inputs: torch.Tensor) -> bool:
+        """Padded batches skip packing at inference on CPU, where packing is slow (see
+        :func:`run_padded`); training and CUDA (cuDNN handles packed batches well) pack."""
+        return (not self.training and inputs.device.type == "cpu"
+                and supports_run_padded(self.rnn))
 
 
 class SequenceModel(RecordsInitArgs, nn.Module):
