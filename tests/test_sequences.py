@@ -590,26 +590,14 @@ def test_run_padded_equals_the_packed_run(cell_type, bidirectional, num_layers):
     assert torch.allclose(final, expected_final, atol=1e-6)
 
 
-@pytest.mark.parametrize("cell_type", ["lstm", "gru"])
-def test_run_padded_runs_dynamic_quantised_stacks(cell_type):
-    torch.manual_seed(0)
-    rnn = make_rnn(cell_type, 4, 6, 2, True, 0.0).eval()
+def test_run_padded_leaves_dynamic_quantised_stacks_packed():
+    rnn = make_rnn("lstm", 4, 6, 1, True, 0.0).eval()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao.quantization deprecation notices
         quantised = torch.ao.quantization.quantize_dynamic(
-            nn.Sequential(rnn), {nn.LSTM, nn.GRU}, dtype=torch.qint8
+            nn.Sequential(rnn), {nn.LSTM}, dtype=torch.qint8
         )[0]
-    assert supports_run_padded(quantised)
-    x = _padded_batch()
-    float_outputs, _ = _packed_run(rnn, x, _LENGTHS)
-    packed_outputs, packed_final = _packed_run(quantised, x, _LENGTHS)
-    with torch.no_grad():
-        outputs, final = run_padded(quantised, x, _LENGTHS)
-    # int8 activations are quantised per call, so the two int8 runs differ a little;
-    # both stay as close to the float model as each other.
-    packed_error = (packed_outputs - float_outputs).abs().max()
-    assert (outputs - float_outputs).abs().max() < 2 * packed_error + 1e-3
-    assert torch.allclose(final, packed_final, atol=0.05)
+    assert not supports_run_padded(quantised)
 
 
 def test_run_padded_is_not_for_other_modules():

@@ -99,33 +99,21 @@ def run_rnn(rnn: nn.RNNBase, inputs: torch.Tensor, hidden=None):
     return x.unsqueeze(1), ((h, torch.stack(new_c)) if is_lstm else h)
 
 
-def _quantized(rnn: nn.Module) -> bool:
-    """Whether ``rnn`` is a dynamic-quantised LSTM/GRU (``torch.ao``), which keeps its
-    packed int8 weights in ``_all_weight_values``."""
-    return hasattr(rnn, "_all_weight_values")
-
-
 def supports_run_padded(rnn: nn.Module) -> bool:
     """Whether :func:`run_padded` can run ``rnn``: a batch-first ``nn.RNN``/``nn.LSTM``/
-    ``nn.GRU`` without projections, or its dynamic-quantised LSTM/GRU counterpart."""
-    if not getattr(rnn, "batch_first", False):
-        return False
-    if _quantized(rnn):
-        return rnn.mode in ("LSTM", "GRU")
-    return type(rnn) in CELLS.values() and not getattr(rnn, "proj_size", 0)
+    ``nn.GRU`` without projections.
+
+    Dynamic-quantised stacks (``torch.ao``) are left to their packed path, which measured
+    faster than running them unpacked (``benchmarks/bench_compression.py --packed``).
+    """
+    return (type(rnn) in CELLS.values() and rnn.batch_first
+            and not getattr(rnn, "proj_size", 0))
 
 
-def _run_direction(rnn: nn.Module, x: torch.Tensor, layer: int, direction: int) -> torch.Tensor:
+def _run_direction(rnn: nn.RNNBase, x: torch.Tensor, layer: int, direction: int) -> torch.Tensor:
     """Outputs ``(B, T, H)`` of one layer and direction of ``rnn`` run forwards over ``x``
     from a zero state, through the same fused kernel ``rnn`` itself calls."""
     h0 = x.new_zeros(1, x.shape[0], rnn.hidden_size)
-    num_directions = 2 if rnn.bidirectional else 1
-    if _quantized(rnn):
-        params = [rnn._all_weight_values[layer * num_directions + direction].param]
-        if rnn.mode == "LSTM":
-            return torch.quantized_lstm(x, (h0, h0), params, rnn.bias, 1, 0.0, False, False,
-                                        True, dtype=rnn.dtype, use_dynamic=True)[0]
-        return torch.quantized_gru(x, h0, params, rnn.bias, 1, 0.0, False, False, True)[0]
     suffix = "_reverse" if direction else ""
     names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if rnn.bias else (
         "weight_ih", "weight_hh")
@@ -137,7 +125,7 @@ def _run_direction(rnn: nn.Module, x: torch.Tensor, layer: int, direction: int) 
 
 
 def run_padded(
-    rnn: nn.Module, inputs: torch.Tensor, lengths: torch.Tensor
+    rnn: nn.RNNBase, inputs: torch.Tensor, lengths: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run a recurrent stack over a right-padded batch without packing it (inference).
 
@@ -146,9 +134,8 @@ def run_padded(
     steps of a forward pass, so the forward direction runs over the padded batch as it
     is; the backward direction runs forwards over every sequence reversed within its own
     length (a gather) and its outputs are gathered back. Outputs at the real steps, and
-    the final states, are those of the packed run (up to the activation ranges a
-    dynamic-quantised layer measures per call). Dropout between layers is not applied:
-    this is for inference only.
+    the final states, are those of the packed run. Dropout between layers is not
+    applied: this is for inference only.
 
     Parameters
     ----------
@@ -171,8 +158,7 @@ def run_padded(
     # Reversal within each length; padded steps map to themselves. It is its own inverse.
     reverse = torch.where(steps < last + 1, last - steps, steps)
     rows = torch.arange(inputs.shape[0], device=inputs.device).unsqueeze(1)
-    # Zeros at the padded steps of every layer's output, as a packed run pads them: the
-    # next layer (and a quantised layer's activation range) sees what it would packed.
+    # Zeros at the padded steps of every layer's output, as a packed run pads them.
     real = (steps < last + 1).unsqueeze(2).to(inputs.dtype)
     x = inputs
     for layer in range(rnn.num_layers):
