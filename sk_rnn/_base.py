@@ -98,10 +98,12 @@ default="adam"
     patience : int, default=3
         Epochs without improvement before stopping.
     device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
-        Where to train and predict; ``"auto"`` picks CUDA when it is available.
+        Where to train and predict; ``"auto"`` picks CUDA when it is available. With an
+        ``accelerator``, the accelerator's device is used (leave ``"auto"``).
     precision : {"32", "bf16", "16"}, default="32"
         Mixed precision: ``"bf16"`` (CUDA, or CPU autocast) or ``"16"`` (CUDA only,
-        with gradient scaling).
+        with gradient scaling). With an ``accelerator``, leave ``"32"`` and set the
+        accelerator's ``mixed_precision`` instead.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch order, dropout and the validation split: the
         same value gives the same model on the same device. The global torch random state
@@ -110,7 +112,15 @@ default="adam"
         0 is silent; 1 prints an epoch table and shows a progress bar per epoch.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (copied, never modified), e.g.
-        ``skorch.callbacks.Checkpoint``.\
+        ``skorch.callbacks.Checkpoint``.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``): data
+        parallelism over the processes of ``accelerate launch`` (multi-GPU), the
+        accelerator's mixed precision and gradient accumulation. Gradient clipping
+        (``grad_clip``) goes through the accelerator; ``precision`` must stay ``"32"``;
+        with more than one process ``random_state`` must be an int. The fitted model no
+        longer refers to the accelerator, and pickling or :func:`sk_rnn.save` stores
+        ``accelerator=None``. ``None`` trains in this process on ``device``.\
 """
 
 
@@ -231,6 +241,20 @@ class RNNNet(NeuralNet):
         state["cuda_dependent_attributes_"] = attributes
         return state
 
+    def _compute_device(self) -> torch.device:
+        """The device of the module's weights: ``device``, or where the weights are when
+        ``device`` is None (an accelerator places the module itself)."""
+        if self.device is not None:
+            return torch.device(self.device)
+        for parameter in self.module_.parameters():
+            return parameter.device
+        return torch.device("cpu")
+
+    def _plain_module(self) -> torch.nn.Module:
+        """``module_`` without any wrapper added for training (a callback that calls the
+        module's own methods, such as a decoder's, needs the module itself)."""
+        return self.module_
+
     def _autocast(self):
         device_type = torch.device(self.device).type
         return torch.autocast(device_type=device_type, dtype=self.amp_dtype)
@@ -331,6 +355,17 @@ class RNNTrainingMixin:
     #: weights in the last bits, so results recorded with the loop version would move.
     _fuse_optimizer = False
 
+    def __getstate__(self):
+        """Pickle state without the ``accelerator``: an ``Accelerator`` belongs to the
+        process that launched the training (its device, its process group), so a pickled
+        or saved estimator comes back with ``accelerator=None``; ``set_params`` gives it
+        one again to train with. The fitted model does not need it."""
+        parent = getattr(super(), "__getstate__", None)  # object has none before 3.11
+        state = parent() if parent is not None else self.__dict__
+        if state.get("accelerator") is not None:
+            state = {**state, "accelerator": None}
+        return state
+
     def _clear_fitted_state(self) -> None:
         """Forget everything a previous ``fit`` learnt, so that a ``fit`` that fails
         leaves an unfitted estimator (``NotFittedError``), never a half-replaced one."""
@@ -374,6 +409,10 @@ class RNNTrainingMixin:
             raise ValueError(
                 f"precision must be one of {list(PRECISIONS)}, got {self.precision!r}."
             )
+        if getattr(self, "accelerator", None) is not None:
+            from ._accelerate import check_accelerator
+
+            check_accelerator(self)
         _check_number(int(self.verbose) if isinstance(self.verbose, (bool, np.bool_))
                       else self.verbose, "verbose", 0, None, integer=True)
         if self.callbacks is not None and (
@@ -401,7 +440,25 @@ class RNNTrainingMixin:
         )
 
     def _resolve_device(self) -> torch.device:
-        """The torch device that ``device`` names (checked, CUDA availability included)."""
+        """The torch device that ``device`` names (checked, CUDA availability included);
+        with an accelerator, the accelerator's device (``device`` must agree with it)."""
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is None:
+            return self._requested_device()
+        placed = torch.device(accelerator.device)
+        if self.device != "auto":
+            requested = self._requested_device()
+            if requested.type != placed.type or (
+                requested.index is not None and requested.index != (placed.index or 0)
+            ):
+                raise ValueError(
+                    f"device={self.device!r} but the accelerator places the model on "
+                    f"{placed}; leave device='auto' (the default) when passing an "
+                    "accelerator."
+                )
+        return placed
+
+    def _requested_device(self) -> torch.device:
         device = self.device
         if isinstance(device, torch.device):
             device = str(device)
@@ -464,7 +521,10 @@ class RNNTrainingMixin:
         return np.sort(train), np.sort(valid)
 
     def _make_callbacks(self) -> list:
-        callbacks = [("progress_bar", IteratorProgressBar())] if self.verbose else []
+        accelerator = getattr(self, "accelerator", None)
+        # one progress bar per machine, not per process
+        show_bar = self.verbose and (accelerator is None or accelerator.is_local_main_process)
+        callbacks = [("progress_bar", IteratorProgressBar())] if show_bar else []
         if self.callbacks:
             callbacks.extend(copy.deepcopy(list(self.callbacks)))
         return callbacks
@@ -583,6 +643,15 @@ best_possible, monitor_callbacks
         """
         device = self._resolve_device()
         amp_dtype = self._amp_dtype(device)
+        accelerator = getattr(self, "accelerator", None)
+        net_class, net_params, sink = RNNNet, {"device": str(device)}, print
+        if accelerator is not None:
+            from ._accelerate import AcceleratedRNNNet, main_process_print
+
+            net_class, sink = AcceleratedRNNNet, main_process_print
+            # the accelerator moves the module and the batches (skorch wants device=None)
+            net_params = {"accelerator": accelerator,
+                          "device": None if accelerator.device_placement else str(device)}
         train_split = None
         callbacks = self._make_callbacks()
         if valid_ds is not None:
@@ -594,7 +663,7 @@ best_possible, monitor_callbacks
                 ("early_stopping", BoundedEarlyStopping(
                     monitor=monitor, lower_is_better=lower_is_better,
                     best_possible=best_possible, patience=self.patience, load_best=True,
-                    sink=print if self.verbose else _silent,
+                    sink=sink if self.verbose else _silent,
                 ))
             )
         extra = {f"criterion__{k}": v for k, v in (criterion_params or {}).items()}
@@ -609,12 +678,19 @@ best_possible, monitor_callbacks
             extra["iterator_train__pin_memory"] = True
             extra["iterator_valid__pin_memory"] = True
         if not self.verbose:
-            extra["callbacks__print_log"] = None
+            if accelerator is None:
+                extra["callbacks__print_log"] = None
+            else:  # skorch's AccelerateMixin always sets the epoch table's sink
+                net_params["callbacks__print_log__sink"] = _silent
         cuda_devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda_devices):
             torch.manual_seed(seed)
             module = build_module()
-            net = RNNNet(
+            if accelerator is not None and accelerator.num_processes > 1:
+                # Same initial weights everywhere (DDP also broadcasts them), but each
+                # process its own dropout masks.
+                torch.manual_seed(seed + accelerator.process_index)
+            net = net_class(
                 module=module,
                 criterion=criterion,
                 optimizer=self._optimizer_class(),
@@ -629,10 +705,10 @@ best_possible, monitor_callbacks
                 iterator_valid__shuffle=False,
                 train_split=train_split,
                 callbacks=callbacks,
-                device=str(device),
                 verbose=self.verbose,
                 grad_clip=self.grad_clip,
                 amp_dtype=amp_dtype,
+                **net_params,
                 **extra,
             )
             net.fit(train_ds, None)
@@ -643,7 +719,7 @@ best_possible, monitor_callbacks
 
     def _inference_device(self) -> torch.device:
         """The device of the fitted net, checked to be usable on this machine."""
-        device = torch.device(self.net_.device)
+        device = self.net_._compute_device()
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(
                 f"this model was trained on {device} but CUDA is not available here; "

@@ -269,6 +269,7 @@ callbacks
         random_state=None,
         verbose: int = 0,
         callbacks=None,
+        accelerator=None,
     ) -> None:
         store_params(self, locals())
         with warnings.catch_warnings():
@@ -653,13 +654,7 @@ callbacks
     def _module(self):
         module = self.net_.module_
         module.eval()
-        device = torch.device(self.net_.device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"this model was trained on {device} but CUDA is not available here; "
-                "unpickle it on a machine with CUDA, or refit it with device='cpu'."
-            )
-        return module, device
+        return module, self._inference_device()
 
     def _point(self, params: torch.Tensor) -> torch.Tensor:
         """The point forecast (mean or median) from distribution parameters."""

@@ -237,6 +237,7 @@ random_state, verbose, callbacks
         random_state=None,
         verbose: int = 0,
         callbacks: list | None = None,
+        accelerator=None,
     ) -> None:
         store_params(self, locals())
 
@@ -342,13 +343,27 @@ random_state, verbose, callbacks
 
     def _stream(self, documents: Sequence[str]) -> np.ndarray:
         """All documents as one id array: ``[B, doc_1, B, doc_2, ..., B]`` with ``B`` the
-        boundary; documents without tokens are skipped."""
-        boundary = np.array([self._boundary], dtype=np.int64)
-        parts = [boundary]
-        for ids in self.vectorizer_.transform(documents):
-            if len(ids):
-                parts.extend([ids, boundary])
-        return np.concatenate(parts)
+        boundary; documents without tokens are skipped.
+
+        ``int32`` (what :class:`TokenStream` keeps anyway), each document's ids freed once
+        copied: at most the stream plus one document's ids are held at once.
+        """
+        boundary = self._boundary
+        dtype = np.int32 if boundary <= np.iinfo(np.int32).max else np.int64
+        encoded = [ids for ids in self.vectorizer_._transform_texts(documents, dtype=dtype)
+                   if len(ids)]
+        stream = np.empty(1 + sum(len(ids) + 1 for ids in encoded), dtype=dtype)
+        stream[0] = boundary
+        position = 1
+        encoded.reverse()
+        while encoded:
+            ids = encoded.pop()
+            stream[position : position + len(ids)] = ids
+            position += len(ids)
+            stream[position] = boundary
+            position += 1
+            del ids
+        return stream
 
     def _split_stream(self, stream: np.ndarray, length: int):
         """The training stream and the held-out tail (``None`` without early stopping,

@@ -21,7 +21,10 @@ qualified name and resolved only through a fixed allowlist (the sk_rnn estimator
 few sklearn, skorch, sktime, pandas and torch types they hold); anything else is
 refused. The skorch net is stored as its module's class, constructor arguments and
 ``state_dict``, its optimizer's ``state_dict``, its data-only parameters and its training
-history, and rebuilt as an initialised :class:`~sk_rnn._base.RNNNet`.
+history, and rebuilt as an initialised :class:`~sk_rnn._base.RNNNet`. A net trained
+through an ``accelerate.Accelerator`` is stored the same way, on its device type
+(``"cuda"`` or ``"cpu"``); the accelerator itself is not stored (the estimator loads with
+``accelerator=None``, and :func:`save` warns).
 
 What cannot be expressed this way (user-defined callbacks, a custom tokenizer function,
 an optimizer class of one's own, pretrained embeddings given as a gensim object ...) makes
@@ -219,11 +222,12 @@ class _Encoder:
         return node
 
     def _object(self, value, path: str):
+        from ._accelerate import AcceleratedRNNNet
         from ._base import RNNNet
 
         if type(value) is History:
             return {"__type__": "history", "items": self.encode(list(value), path)}
-        if type(value) is RNNNet:
+        if type(value) in (RNNNet, AcceleratedRNNNet):
             return self._net(value, path)
         if isinstance(value, (pd.Index, pd.Series, pd.DataFrame)) or _is_offset(value):
             return self._pandas(value, path)
@@ -338,6 +342,9 @@ class _Encoder:
         raise self._unsupported(path, array)
 
     def _net(self, net, path: str):
+        from ._accelerate import ACCELERATE_NET_PARAMS
+        from ._base import RNNNet
+
         module = net.module_
         name = _qualname(type(module))
         if name not in _allowlist()["module"]:
@@ -350,10 +357,21 @@ class _Encoder:
             )
         params = {k: v for k, v in net.get_params(deep=False).items()
                   if k not in _NET_PARAMS_SKIPPED}
+        if type(net) is not RNNNet:  # trained through an accelerator: stored as a plain net
+            if params.get("accelerator") is not None:
+                raise self._unsupported(
+                    f"{path}.accelerator", params["accelerator"],
+                    "the net is still attached to its accelerator (it is in training)",
+                )
+            for key in ACCELERATE_NET_PARAMS:
+                params.pop(key, None)
+            # "cuda", not "cuda:3": process 3's device in a multi-GPU job says nothing
+            # about where the model should load
+            params["device"] = net._compute_device().type
         optimizer = getattr(net, "optimizer_", None)
         return {
             "__type__": "net",
-            "class": _qualname(type(net)),
+            "class": _qualname(RNNNet),
             "module": {
                 "class": name,
                 "kwargs": self._dict(module.init_kwargs, f"{path}.module_.init_kwargs"),
@@ -716,6 +734,13 @@ TextGenerator or TextVectorizer
             f"{_TRUSTED_USE}."
         )
     _check_fitted(estimator)
+    if getattr(estimator, "accelerator", None) is not None:
+        warnings.warn(
+            f"sk_rnn.save: the accelerator is not stored ({type(estimator).__name__} "
+            "loads with accelerator=None): it belongs to the process that trains. The "
+            "model itself does not need it; set_params(accelerator=...) to train the "
+            "loaded estimator through one again.", UserWarning, stacklevel=2,
+        )
     encoder = _Encoder()
     tree = encoder.encode(estimator, type(estimator).__name__)
     document = {

@@ -168,9 +168,9 @@ class ValidationBLEU(Callback):
             return
         from sacrebleu.metrics import BLEU
 
-        module = net.module_
+        module = net._plain_module()  # decoding calls the module's own methods
         sources = list(dataset_valid.sources.data)
-        hypotheses, _ = decode_batches(module, sources, torch.device(net.device))
+        hypotheses, _ = decode_batches(module, sources, net._compute_device())
         as_text = " ".join
         hyp = [as_text(map(str, ids)) for ids in hypotheses]
         ref = [as_text(map(str, target[1:-1])) for target in dataset_valid.targets]
@@ -333,6 +333,7 @@ random_state, verbose, callbacks
         random_state=None,
         verbose: int = 0,
         callbacks: list | None = None,
+        accelerator=None,
     ) -> None:
         store_params(self, locals())
 
