@@ -21,13 +21,14 @@ import copy
 import io
 import warnings
 import zlib
+from numbers import Real
 from typing import TypeVar
 
 import torch
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ._base import RNNTrainingMixin
 from .nn import Seq2SeqModel
 from .nn.language_model import LanguageModel
 
@@ -44,31 +45,43 @@ _STEPWISE_RNNS: dict[type[nn.Module], tuple[str, ...]] = {
 }
 
 
+def _is_quantized(module: nn.Module) -> bool:
+    """Whether ``module`` holds layers of PyTorch's quantised modules (``torch.ao``)."""
+    return any(type(sub).__module__.startswith("torch.ao.nn.quantized")
+               for sub in module.modules())
+
+
 def _fitted_module(estimator, function: str) -> nn.Module:
-    if not hasattr(estimator, "get_params"):
+    if not isinstance(estimator, RNNTrainingMixin):
         raise TypeError(
-            f"{function}() expects a fitted sk_rnn estimator, found "
-            f"{type(estimator).__name__}."
+            f"{function}(estimator): estimator must be a fitted sk_rnn estimator "
+            f"(RNNClassifier, RNNRegressor, Seq2SeqTranslator, RNNForecaster or "
+            f"TextGenerator), found {type(estimator).__name__}."
         )
-    try:
-        check_is_fitted(estimator, "net_")
-    except NotFittedError as exc:
+    # not sklearn's check_is_fitted: RNNForecaster is an sktime forecaster, which it
+    # does not accept
+    if getattr(estimator, "net_", None) is None:
         raise NotFittedError(
-            f"{function}() needs a fitted estimator: this {type(estimator).__name__} is "
-            "not fitted yet; call fit first."
-        ) from exc
+            f"{function}(estimator): this {type(estimator).__name__} is not fitted yet; "
+            "call fit before compressing it."
+        )
     module = getattr(estimator.net_, "module_", None)
     if not isinstance(module, nn.Module):
         raise TypeError(
-            f"{function}() expects an sk_rnn estimator with a trained torch module, "
-            f"found {type(estimator).__name__} without one."
+            f"{function}(estimator): estimator must hold a trained torch module, found "
+            f"a {type(estimator).__name__} without one."
         )
     return module
 
 
 def _compressed_copy(estimator: Estimator, function: str) -> tuple[Estimator, nn.Module]:
     """A deep copy of ``estimator`` whose module sits on the CPU in eval mode."""
-    _fitted_module(estimator, function)
+    if _is_quantized(_fitted_module(estimator, function)):
+        raise ValueError(
+            f"{function}(estimator): estimator is already quantized (int8 weights); "
+            + ("quantize the original float estimator instead." if function == "quantize"
+               else "prune the float estimator first, then quantize the pruned copy.")
+        )
     compressed = copy.deepcopy(estimator)
     module = compressed.net_.module_.to("cpu").eval()
     if str(compressed.net_.device) != "cpu":
@@ -86,6 +99,24 @@ def _stepwise_rnns(module: nn.Module) -> set[int]:
             if isinstance(sub, cls):
                 keep.update(id(getattr(sub, name)) for name in names)
     return keep
+
+
+def _drop_optimizer(net) -> None:
+    """Forget the optimizer of ``net`` and every callback's reference to it.
+
+    It holds the float weights that the quantised layers replaced (and their Adam moments,
+    twice as big): useless to an int8 model, which cannot be trained, and they would make
+    the pickled copy larger than the original. A learning-rate scheduler callback keeps the
+    optimizer too. ``fit`` builds new ones.
+    """
+    optimizer = getattr(net, "optimizer_", None)
+    net.optimizer_ = None
+    if optimizer is None:
+        return
+    for _, callback in getattr(net, "callbacks_", None) or ():
+        for key, value in list(vars(callback).items()):
+            if value is optimizer or getattr(value, "optimizer", None) is optimizer:
+                setattr(callback, key, None)
 
 
 def quantize(estimator: Estimator) -> Estimator:
@@ -106,7 +137,8 @@ def quantize(estimator: Estimator) -> Estimator:
     Returns
     -------
     compressed : estimator of the same class
-        A fitted copy with the same API; ``compression_`` describes what was done.
+        A fitted copy with the same API; ``compression_`` describes what was done. It
+        keeps no optimizer state (``net_.optimizer_`` is None): ``fit`` starts afresh.
 
     Raises
     ------
@@ -114,6 +146,8 @@ def quantize(estimator: Estimator) -> Estimator:
         If ``estimator`` is not fitted.
     TypeError
         If ``estimator`` is not an sk_rnn estimator with a trained module.
+    ValueError
+        If ``estimator`` is already quantized: quantize the float original instead.
 
     Examples
     --------
@@ -146,8 +180,12 @@ def quantize(estimator: Estimator) -> Estimator:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*")
         warnings.filterwarnings("ignore", message=".*quantized tensor creation.*")
-        quantized = torch.ao.quantization.quantize_dynamic(module, spec, dtype=torch.qint8)
-    compressed.net_.module_ = quantized
+        # in place: ``module`` is the copy's own; the net's ``module`` is the same object
+        quantized = torch.ao.quantization.quantize_dynamic(
+            module, spec, dtype=torch.qint8, inplace=True
+        )
+    compressed.net_.module_ = compressed.net_.module = quantized
+    _drop_optimizer(compressed.net_)
     compressed.compression_ = {
         "method": "quantize",
         "dtype": "int8",
@@ -181,16 +219,16 @@ def prune(estimator: Estimator, amount: float = 0.5) -> Estimator:
     Raises
     ------
     ValueError
-        If ``amount`` is not a number in [0, 1).
+        If ``amount`` is not a number in [0, 1), or if ``estimator`` is quantized (the
+        int8 weights cannot be pruned): prune first, then quantize the pruned copy.
     NotFittedError, TypeError
         As for :func:`quantize`.
     """
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not (
-        0 <= amount < 1
-    ):
+    if isinstance(amount, bool) or not isinstance(amount, Real) or not 0 <= amount < 1:
+        # NaN fails the comparison
         raise ValueError(
-            f"amount must be a number in [0, 1) (the share of weights to zero), "
-            f"found {amount!r}."
+            f"prune(amount=...): amount must be a number in [0, 1) (the share of weights "
+            f"to zero), found {amount!r}."
         )
     compressed, module = _compressed_copy(estimator, "prune")
     zeroed = total = 0
@@ -201,10 +239,13 @@ def prune(estimator: Estimator, amount: float = 0.5) -> Estimator:
             for name, param in sub.named_parameters(recurse=False):
                 if not name.startswith("weight"):
                     continue
+                # exactly the k smallest, as l1_unstructured (a threshold would also
+                # zero every weight tied with the k-th, such as an embedding's zero
+                # padding row)
                 k = int(round(amount * param.numel()))
                 if k:
-                    threshold = param.abs().flatten().kthvalue(k).values
-                    param.masked_fill_(param.abs() <= threshold, 0.0)
+                    smallest = torch.topk(param.abs().flatten(), k, largest=False).indices
+                    param.view(-1)[smallest] = 0.0
                 zeroed += int((param == 0).sum())
                 total += param.numel()
     compressed.compression_ = {
