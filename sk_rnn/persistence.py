@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
@@ -354,6 +355,15 @@ class _Encoder:
                 f"{path}.module_", module,
                 "it does not record its constructor arguments (fitted with an older sk_rnn "
                 "version?); refit the estimator",
+            )
+        quantized = sorted({type(m).__module__ for m in module.modules()
+                            if type(m).__module__.startswith("torch.ao.")})
+        if quantized:
+            raise self._unsupported(
+                f"{path}.module_", module,
+                "it holds int8 layers from sk_rnn.compression.quantize, whose packed weights "
+                "the safe format does not store; save the float model and quantize it "
+                "after sk_rnn.load (quantizing takes well under a second)",
             )
         params = {k: v for k, v in net.get_params(deep=False).items()
                   if k not in _NET_PARAMS_SKIPPED}
@@ -681,7 +691,7 @@ def _check_fitted(estimator) -> None:
         )
 
 
-def save(estimator, path: str | os.PathLike) -> None:
+def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     """Write a fitted sk_rnn estimator to ``path`` in a format that is safe to load.
 
     Unlike ``pickle`` and ``joblib`` files, a file written by :func:`save` holds data
@@ -766,7 +776,7 @@ TextGenerator or TextVectorizer
             os.remove(tmp)
 
 
-def load(path: str | os.PathLike):
+def load(path: str | os.PathLike) -> BaseEstimator:
     """Read an estimator written by :func:`save`, without running code from the file.
 
     Only the format of :func:`save` is accepted: the JSON member may name only the
