@@ -228,6 +228,49 @@ def check_texts(X, name: str = "X") -> list[str]:
     return texts
 
 
+# Characters encoded at once by the numpy character path: its temporary arrays (UTF-32
+# codes, lookup positions) stay about 1 MB whatever the length of the text.
+_CHAR_CHUNK = 1 << 16
+
+
+def _char_codes(text: str):
+    """The code points of ``text`` (its ``list(text)`` tokens), as ``uint32`` arrays of at
+    most ``_CHAR_CHUNK`` characters, without a Python object per character."""
+    for start in range(0, len(text), _CHAR_CHUNK):
+        # surrogatepass: a lone surrogate (from surrogateescape decoding) is a character too
+        chunk = text[start : start + _CHAR_CHUNK].encode("utf-32-le", "surrogatepass")
+        yield np.frombuffer(chunk, dtype="<u4")
+
+
+def _count_chars(text: str, counts: Counter) -> None:
+    """``counts.update(text)``, through numpy."""
+    total: dict[int, int] = {}
+    for codes in _char_codes(text):
+        values, n = np.unique(codes, return_counts=True)
+        for code, c in zip(values.tolist(), n.tolist(), strict=True):
+            total[code] = total.get(code, 0) + c
+    counts.update({chr(code): c for code, c in total.items()})
+
+
+def _char_ids(text: str, keys: np.ndarray, ids: np.ndarray, dtype) -> np.ndarray:
+    """Ids of the characters of ``text``: ``ids[i]`` for the character ``keys[i]``
+    (``keys`` sorted code points), ``UNK_ID`` for any other."""
+    out = np.empty(len(text), dtype=dtype)
+    start = 0
+    for codes in _char_codes(text):
+        stop = start + len(codes)
+        view = out[start:stop]
+        if len(keys):
+            pos = np.searchsorted(keys, codes)
+            np.minimum(pos, len(keys) - 1, out=pos)
+            np.take(ids, pos, out=view)
+            view[keys[pos] != codes] = UNK_ID
+        else:
+            view[:] = UNK_ID
+        start = stop
+    return out
+
+
 class TextVectorizer(TransformerMixin, BaseEstimator):
     """Map raw texts to ragged sequences of token ids.
 
@@ -427,8 +470,14 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         if self.tokenizer == "sentencepiece":
             self._fit_sentencepiece(texts)
         counts: Counter[str] = Counter()
-        for tokens in self._tokenize(texts):
-            counts.update(tokens)
+        if self._get_tokenizer() is char_tokenize:
+            # one text at a time, without a list of one-character strings (a 10 MB corpus
+            # would make a list of 10 million)
+            for text in texts:
+                _count_chars(self._normalize([text])[0], counts)
+        else:
+            for tokens in self._tokenize(texts):
+                counts.update(tokens)
         for reserved in (PAD_TOKEN, UNK_TOKEN):
             counts.pop(reserved, None)
         # Most frequent first, ties broken alphabetically so the ids do not depend on the
@@ -468,16 +517,29 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "vocabulary_")
         return self._transform_texts(check_texts(X))
 
-    def _transform_texts(self, texts: list[str], max_length: int | None = None) -> np.ndarray:
+    def _transform_texts(self, texts: list[str], max_length: int | None = None,
+                         dtype=np.int64) -> np.ndarray:
         """:meth:`transform` of checked texts, keeping at most ``max_length`` tokens
-        (and ``self.max_length``) of each: later tokens are not looked up."""
+        (and ``self.max_length``) of each: later tokens are not looked up. ``dtype``: of
+        the id arrays (``int32`` halves the memory of a long text)."""
         limit = min((n for n in (self.max_length, max_length) if n is not None), default=None)
         vocab = self.vocabulary_
         out = np.empty(len(texts), dtype=object)
+        if self._get_tokenizer() is char_tokenize:
+            # numpy all the way: no Python string per character (memory of a long text:
+            # the ids and a few MB)
+            chars = sorted((ord(t), i) for t, i in vocab.items() if len(t) == 1)
+            keys = np.array([c for c, _ in chars], dtype=np.uint32)
+            ids = np.array([i for _, i in chars], dtype=dtype)
+            for i, text in enumerate(texts):
+                text = self._normalize([text])[0]  # then cut: lower() may add characters
+                out[i] = _char_ids(text[:limit] if limit is not None else text, keys, ids,
+                                   dtype)
+            return out
         for i, tokens in enumerate(self._tokenize(texts, limit)):
             # `or UNK_ID`: a literal "<pad>" in a text is a word, never the padding id 0
             ids = (vocab.get(t, UNK_ID) or UNK_ID for t in tokens)
-            out[i] = np.fromiter(ids, np.int64, len(tokens))
+            out[i] = np.fromiter(ids, dtype, len(tokens))
         return out
 
     def inverse_transform(self, X) -> list[list[str]]:
