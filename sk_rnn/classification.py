@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import torch
@@ -20,6 +22,7 @@ from ._sequences import (
     to_numeric_sequences,
     to_token_sequences,
 )
+from ._typing import ArrayLike, EmbeddingsLike, RandomStateLike, VectorizerLike
 from .nn import POOLINGS, SequenceModel
 from .text import UNK_ID, TextVectorizer, build_embedding_matrix, check_texts
 
@@ -312,21 +315,21 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         patience: int = 3,
         device: str = "auto",
         precision: str = "32",
-        random_state=None,
+        random_state: RandomStateLike = None,
         verbose: int = 0,
         callbacks: list | None = None,
-        accelerator=None,
+        accelerator: Any = None,
         pooling: str = "max",
         max_length: int | None = 500,
-        vectorizer=None,
-        embeddings=None,
+        vectorizer: VectorizerLike = None,
+        embeddings: EmbeddingsLike = None,
         freeze_embeddings: bool = False,
         standardize: bool = True,
-        class_weight=None,
+        class_weight: dict | str | None = None,
     ) -> None:
         store_params(self, locals())
 
-    def fit(self, X, y) -> RNNClassifier:
+    def fit(self, X: ArrayLike, y: ArrayLike) -> RNNClassifier:
         """Fit the classifier.
 
         Parameters
@@ -387,7 +390,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         )
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities.
 
         Parameters
@@ -403,7 +406,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         logits = self._forward(self._prepare_X(X, reset=False))
         return torch.softmax(torch.from_numpy(logits).double(), dim=1).numpy()
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted class labels.
 
         Parameters
@@ -498,20 +501,20 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         patience: int = 5,
         device: str = "auto",
         precision: str = "32",
-        random_state=None,
+        random_state: RandomStateLike = None,
         verbose: int = 0,
         callbacks: list | None = None,
-        accelerator=None,
+        accelerator: Any = None,
         pooling: str = "last",
         max_length: int | None = 500,
-        vectorizer=None,
-        embeddings=None,
+        vectorizer: VectorizerLike = None,
+        embeddings: EmbeddingsLike = None,
         freeze_embeddings: bool = False,
         standardize: bool = True,
     ) -> None:
         store_params(self, locals())
 
-    def fit(self, X, y) -> RNNRegressor:
+    def fit(self, X: ArrayLike, y: ArrayLike) -> RNNRegressor:
         """Fit the regressor.
 
         Parameters
@@ -555,7 +558,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         self._fit_model(sequences, y_scaled, self.n_outputs_, torch.nn.MSELoss)
         return self
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted targets.
 
         Parameters

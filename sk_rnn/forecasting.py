@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +15,7 @@ from skorch.callbacks import Callback
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from ._base import RNNTrainingMixin, _check_number, fill_shared_doc, store_params
+from ._typing import RandomStateLike
 from ._windows import (
     SCALINGS,
     WINDOW_NORMALIZATIONS,
@@ -246,7 +249,7 @@ callbacks
         log_transform: bool = False,
         window_normalization: str | None = "last",
         distribution: str = "gaussian",
-        quantiles=None,
+        quantiles: Sequence[float] | None = None,
         n_sample_paths: int = 200,
         linear_skip: bool = False,
         calibrate_intervals: bool = True,
@@ -258,7 +261,7 @@ callbacks
         max_epochs: int = 200,
         batch_size: int = 32,
         lr: float = 1e-3,
-        optimizer="adam",
+        optimizer: str | type[torch.optim.Optimizer] = "adam",
         weight_decay: float = 0.0,
         grad_clip: float | None = 5.0,
         validation_fraction: float = 0.1,
@@ -266,10 +269,10 @@ callbacks
         patience: int = 20,
         device: str = "auto",
         precision: str = "32",
-        random_state=None,
+        random_state: RandomStateLike = None,
         verbose: int = 0,
-        callbacks=None,
-        accelerator=None,
+        callbacks: list | None = None,
+        accelerator: Any = None,
     ) -> None:
         store_params(self, locals())
         with warnings.catch_warnings():

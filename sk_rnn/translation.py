@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ from ._base import (
     store_params,
 )
 from ._sequences import PairDataset, Sequences, equal_length_batches, pad_collate, pair_collate
+from ._typing import ArrayLike, RandomStateLike, TextsLike
 from .nn.seq2seq import ATTENTIONS, Seq2SeqModel, SequenceCrossEntropy
 from .text import TextVectorizer, check_texts
 
@@ -330,10 +332,10 @@ random_state, verbose, callbacks
         patience: int = 3,
         device: str = "auto",
         precision: str = "32",
-        random_state=None,
+        random_state: RandomStateLike = None,
         verbose: int = 0,
         callbacks: list | None = None,
-        accelerator=None,
+        accelerator: Any = None,
     ) -> None:
         store_params(self, locals())
 
@@ -384,7 +386,7 @@ random_state, verbose, callbacks
             raise ValueError(f"{side}_vectorizer: {error}") from None
 
     # -- fitting ------------------------------------------------------------------------
-    def fit(self, X, y=None) -> Seq2SeqTranslator:
+    def fit(self, X: TextsLike, y: TextsLike | None = None) -> Seq2SeqTranslator:
         """Learn both vocabularies and train the encoder-decoder.
 
         Parameters
@@ -515,7 +517,7 @@ random_state, verbose, callbacks
         texts = self.target_vectorizer_.decode(arrays)
         return np.asarray(texts, dtype=object)
 
-    def predict(self, X, *, beam_size: int | None = None) -> np.ndarray:
+    def predict(self, X: TextsLike, *, beam_size: int | None = None) -> np.ndarray:
         """Translate sentences.
 
         Parameters
@@ -560,7 +562,8 @@ random_state, verbose, callbacks
             )
 
     def predict_attention(self, sentence: str, *, beam_size: int | None = None,
-                          return_tokens: bool = False):
+                          return_tokens: bool = False
+                          ) -> np.ndarray | tuple[np.ndarray, list[str], list[str]]:
         """Attention weights of the decoder over the source while translating a sentence.
 
         Parameters
@@ -607,7 +610,7 @@ random_state, verbose, callbacks
             [np.asarray([t for t in ids[0] if t < eos], dtype=np.int64)])[0]
         return weights, source_tokens, target_tokens
 
-    def score(self, X, y, sample_weight=None) -> float:
+    def score(self, X: TextsLike, y: TextsLike, sample_weight: ArrayLike | None = None) -> float:
         """Corpus BLEU (sacreBLEU, 13a tokenisation) of the translations of ``X``.
 
         Parameters
