@@ -22,7 +22,7 @@ from ._sequences import (
     to_numeric_sequences,
     to_token_sequences,
 )
-from ._typing import ArrayLike, EmbeddingsLike, RandomStateLike, VectorizerLike
+from ._typing import ArrayLike, EmbeddingsLike, RandomStateLike
 from .nn import POOLINGS, SequenceModel
 from .text import UNK_ID, TextVectorizer, build_embedding_matrix, check_texts
 
@@ -321,7 +321,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         accelerator: Any = None,
         pooling: str = "max",
         max_length: int | None = 500,
-        vectorizer: VectorizerLike = None,
+        vectorizer: TextVectorizer | dict | None = None,
         embeddings: EmbeddingsLike = None,
         freeze_embeddings: bool = False,
         standardize: bool = True,
@@ -507,7 +507,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         accelerator: Any = None,
         pooling: str = "last",
         max_length: int | None = 500,
-        vectorizer: VectorizerLike = None,
+        vectorizer: TextVectorizer | dict | None = None,
         embeddings: EmbeddingsLike = None,
         freeze_embeddings: bool = False,
         standardize: bool = True,

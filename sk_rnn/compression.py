@@ -256,7 +256,7 @@ def prune(estimator: Estimator, amount: float = 0.5) -> Estimator:
     return compressed
 
 
-def model_size(estimator, *, compressed: bool = False) -> int:
+def model_size(estimator: RNNTrainingMixin, *, compressed: bool = False) -> int:
     """Bytes of a fitted estimator's module as saved by :func:`torch.save`.
 
     Parameters

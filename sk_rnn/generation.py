@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,6 +23,7 @@ from ._base import (
     store_params,
 )
 from ._streams import StreamLoader, TokenStream, n_streams
+from ._typing import RandomStateLike, TextsLike
 from .nn.language_model import LanguageModel, TokenCrossEntropy
 from .text import (
     PAD_ID,
@@ -234,10 +236,10 @@ random_state, verbose, callbacks
         patience: int = 2,
         device: str = "auto",
         precision: str = "32",
-        random_state=None,
+        random_state: RandomStateLike = None,
         verbose: int = 0,
         callbacks: list | None = None,
-        accelerator=None,
+        accelerator: Any = None,
     ) -> None:
         store_params(self, locals())
 
@@ -269,7 +271,7 @@ random_state, verbose, callbacks
         return self.vectorizer_.n_tokens_
 
     # -- fitting ------------------------------------------------------------------------
-    def fit(self, X, y=None) -> TextGenerator:
+    def fit(self, X: str | TextsLike, y: None = None) -> TextGenerator:
         """Learn the vocabulary and train the language model.
 
         Parameters
@@ -435,7 +437,7 @@ random_state, verbose, callbacks
                 count += int(keep.sum())
         return total, count
 
-    def score(self, X, y=None) -> float:
+    def score(self, X: str | TextsLike, y: None = None) -> float:
         """Negative mean cross-entropy per token of ``X``, in nats (higher is better).
 
         Parameters
@@ -454,7 +456,7 @@ random_state, verbose, callbacks
         total, count = self._log_loss(X)
         return -total / count
 
-    def perplexity(self, X) -> float:
+    def perplexity(self, X: str | TextsLike) -> float:
         """Perplexity of ``X``: ``exp(-score(X))``.
 
         Parameters
@@ -498,7 +500,7 @@ random_state, verbose, callbacks
         top_k: int | None = None,
         top_p: float | None = None,
         stop: str | Sequence[str] | None = None,
-        random_state=None,
+        random_state: RandomStateLike = None,
     ) -> str:
         """Write text that continues ``prompt``.
 

@@ -17,6 +17,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._typing import ArrayLike, TextsLike
+
 __all__ = ["TextVectorizer", "PAD_ID", "UNK_ID", "PAD_TOKEN", "UNK_TOKEN"]
 
 PAD_ID = 0
@@ -450,7 +452,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             out.append(tokens)
         return out
 
-    def fit(self, X, y=None) -> TextVectorizer:
+    def fit(self, X: TextsLike, y: None = None) -> TextVectorizer:
         """Learn the vocabulary of ``X``.
 
         Parameters
@@ -500,7 +502,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.n_tokens_ = len(self.vocabulary_)
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: TextsLike) -> np.ndarray:
         """Map each text to an array of token ids.
 
         Parameters
@@ -542,7 +544,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             out[i] = np.fromiter(ids, dtype, len(tokens))
         return out
 
-    def inverse_transform(self, X) -> list[list[str]]:
+    def inverse_transform(self, X: ArrayLike) -> list[list[str]]:
         """Map sequences of token ids back to tokens.
 
         Parameters
@@ -568,7 +570,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             out.append(self._id_to_token[ids[ids != PAD_ID]].tolist())
         return out
 
-    def decode(self, X) -> list[str]:
+    def decode(self, X: ArrayLike) -> list[str]:
         """Turn sequences of token ids back into texts.
 
         Words are joined by spaces; with ``keep_spacing=True`` (word tokens), characters
@@ -598,7 +600,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             return [detokenize_spaced_words(seq) for seq in tokens]
         return [" ".join(seq) for seq in tokens]
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
         """Return the vocabulary in id order (reserved tokens first).
 
         Parameters
