@@ -149,6 +149,30 @@ def test_char_tokenizer():
     assert _ids(vec, "cb z") == [4, 3, 1, 1]  # the space is a token too, unknown here
 
 
+def _list_chars(text):
+    return list(text)
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"lowercase": False}, {"max_features": 4}, {"min_freq": 2},
+    {"max_length": 5}, {"normalize_digits": True},
+], ids=repr)
+def test_char_path_equals_the_generic_tokenizer_path(params, monkeypatch):
+    # The char tokenizer is encoded through numpy in chunks (no string per character);
+    # it must give what the generic path gives for the same characters, chunk edges
+    # included (a chunk of 7 characters here).
+    monkeypatch.setattr("sk_rnn.text._CHAR_CHUNK", 7)
+    texts = ["Ça va? ÉTÉ 2024 — naïve café", "ΣΊΣΥΦΟΣ ὀδυσσεύς", "İstanbul ß",
+             "emoji 🙂🙂 and \udcff lone", "", "a" * 30 + "b" * 3]
+    fast = TextVectorizer(tokenizer="char", **params).fit(texts)
+    generic = TextVectorizer(tokenizer=_list_chars, **params).fit(texts)
+    assert fast.vocabulary_ == generic.vocabulary_
+    unseen = texts + ["zzz ÿ 9", "🙃"]
+    for a, b in zip(fast.transform(unseen), generic.transform(unseen), strict=True):
+        assert a.dtype == b.dtype == np.int64
+        assert a.tolist() == b.tolist()
+
+
 def test_callable_tokenizer():
     vec = TextVectorizer(tokenizer=str.split).fit(["well-made film!", "film"])
     assert set(vec.vocabulary_) == {PAD_TOKEN, UNK_TOKEN, "well-made", "film!", "film"}
