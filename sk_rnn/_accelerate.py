@@ -46,7 +46,7 @@ import torch
 from skorch import NeuralNet
 from skorch.dataset import unpack_data
 from skorch.hf import AccelerateMixin
-from skorch.utils import TeeGenerator, to_device
+from skorch.utils import to_device
 from torch.utils.data import BatchSampler, DataLoader, Sampler
 
 from ._base import RNNNet
@@ -247,12 +247,7 @@ class AcceleratedRNNNet(AccelerateMixin, RNNNet):
                 y_pred = self.infer(Xi, **fit_params)
                 loss = self.get_loss(y_pred, yi, X=Xi, training=True)
             accelerator.backward(loss)
-            self.notify(
-                "on_grad_computed",
-                named_parameters=TeeGenerator(self.get_all_learnable_params()),
-                batch=batch,
-                training=True,
-            )
+            self._notify_grad_computed(batch)
             if self.grad_clip is not None and accelerator.sync_gradients:
                 accelerator.clip_grad_norm_(self.module_.parameters(), self.grad_clip)
             # prepared optimizers step and zero only when the gradients are synchronised

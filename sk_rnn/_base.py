@@ -279,12 +279,7 @@ class RNNNet(NeuralNet):
             scaler.unscale_(self.optimizer_)
         else:
             loss.backward()
-        self.notify(
-            "on_grad_computed",
-            named_parameters=TeeGenerator(self.get_all_learnable_params()),
-            batch=batch,
-            training=True,
-        )
+        self._notify_grad_computed(batch)
         if self.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(self.module_.parameters(), self.grad_clip)
         if scaler is not None:
@@ -293,6 +288,15 @@ class RNNNet(NeuralNet):
         else:
             self.optimizer_.step()
         return {"loss": loss, "y_pred": y_pred}
+
+    def _notify_grad_computed(self, batch) -> None:
+        """The ``on_grad_computed`` callbacks, as skorch's own training step calls them."""
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
 
     def _grad_scaler(self):
         if self.amp_dtype is not torch.float16:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _helpers import assert_same
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -145,23 +146,6 @@ def pruned(fitted):
     return {name: prune(case["est"], AMOUNT) for name, case in fitted.items()}
 
 
-def _assert_same(a, b):
-    """Exact equality of nested outputs (arrays, frames, series, strings, floats)."""
-    if isinstance(a, tuple | list):
-        assert type(a) is type(b) and len(a) == len(b)
-        for x, y in zip(a, b, strict=True):
-            _assert_same(x, y)
-    elif isinstance(a, pd.DataFrame):
-        pd.testing.assert_frame_equal(a, b, check_exact=True)
-    elif isinstance(a, pd.Series):
-        pd.testing.assert_series_equal(a, b, check_exact=True)
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b)
-    else:
-        assert a == b
-
-
 def _assert_unchanged(case):
     """The original's weights, module types and outputs are those recorded before."""
     est = case["est"]
@@ -171,7 +155,7 @@ def _assert_unchanged(case):
         assert state[key].dtype == value.dtype and torch.equal(state[key], value), key
     assert not any(type(m).__module__.startswith("torch.ao") for m in est.net_.module_.modules())
     assert not hasattr(est, "compression_")
-    _assert_same(case["outputs"](est), case["expected"])
+    assert_same(case["outputs"](est), case["expected"])
 
 
 def _weight_matrices(module):
@@ -326,8 +310,8 @@ def test_quantized_round_trips_predict_identically(fitted, quantized, case, tmp_
         assert type(loaded) is type(q), route
         assert loaded.compression_ == q.compression_
         assert type(loaded.net_.module_) is type(q.net_.module_)
-        _assert_same(outputs(loaded), expected)
-    _assert_same(outputs(q), expected)
+        assert_same(outputs(loaded), expected)
+    assert_same(outputs(q), expected)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -363,7 +347,7 @@ def test_refitting_a_quantized_copy_trains_a_float_model(fitted, quantized, case
     assert not any(type(m).__module__.startswith("torch.ao")
                    for m in refitted.net_.module_.modules())
     # same data, same random_state: the original model again
-    _assert_same(outputs(refitted), fitted[case]["expected"])
+    assert_same(outputs(refitted), fitted[case]["expected"])
 
 
 # -- prune ---------------------------------------------------------------------------------
@@ -443,7 +427,7 @@ def test_pruned_estimator_predicts_and_round_trips(fitted, pruned, case, tmp_pat
     routes["safe"] = sk_rnn.load(path)
     for route, loaded in routes.items():
         assert type(loaded) is type(p), route
-        _assert_same(outputs(loaded), expected)
+        assert_same(outputs(loaded), expected)
         for name, weight in _weight_matrices(loaded.net_.module_):
             assert torch.equal(weight, dict(_weight_matrices(p.net_.module_))[name]), name
 
@@ -454,7 +438,7 @@ def test_prune_amount_zero_changes_nothing(fitted, case):
     state = p.net_.module_.state_dict()
     for key, value in fitted[case]["state"].items():
         assert torch.equal(state[key], value), key
-    _assert_same(fitted[case]["outputs"](p), fitted[case]["expected"])
+    assert_same(fitted[case]["outputs"](p), fitted[case]["expected"])
     assert p.compression_["amount"] == 0.0
 
 

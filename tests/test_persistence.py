@@ -19,9 +19,9 @@ import zipfile
 
 import joblib
 import numpy as np
-import pandas as pd
 import pytest
 import torch
+from _helpers import assert_same
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
@@ -155,23 +155,6 @@ def _via_safe_format(est, tmp_path):
 ROUTES = {"pickle": _via_pickle, "joblib": _via_joblib, "safe": _via_safe_format}
 
 
-def _assert_same(a, b):
-    """Exact equality of nested predictions (arrays, frames, strings, floats)."""
-    if isinstance(a, tuple | list):
-        assert type(a) is type(b) and len(a) == len(b)
-        for x, y in zip(a, b, strict=True):
-            _assert_same(x, y)
-    elif isinstance(a, pd.DataFrame):
-        pd.testing.assert_frame_equal(a, b, check_exact=True)
-    elif isinstance(a, pd.Series):
-        pd.testing.assert_series_equal(a, b, check_exact=True)
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b)
-    else:
-        assert a == b
-
-
 def _assert_params_equal(a, b):
     pa, pb = a.get_params(deep=False), b.get_params(deep=False)
     assert pa.keys() == pb.keys()
@@ -187,10 +170,10 @@ def test_round_trip_predicts_identically(fitted, case, route, tmp_path):
     expected = outputs(est)
     loaded = ROUTES[route](est, tmp_path)
     assert type(loaded) is type(est)
-    _assert_same(outputs(loaded), expected)
+    assert_same(outputs(loaded), expected)
     _assert_params_equal(loaded, est)
     # the loaded copy is independent: predicting again on the original gives the same
-    _assert_same(outputs(est), expected)
+    assert_same(outputs(est), expected)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -230,7 +213,7 @@ def test_loaded_estimator_can_be_refitted(fitted, case, route, tmp_path):
         else:
             loaded.fit(*data)
     # same data, same random_state: the refitted copy is the original model again
-    _assert_same(outputs(loaded), outputs(est))
+    assert_same(outputs(loaded), outputs(est))
 
 
 def test_loading_does_not_touch_the_global_torch_random_state(fitted, tmp_path):
@@ -529,7 +512,7 @@ def test_a_cuda_pickle_loads_on_a_cpu_only_machine(fitted, case, route, tmp_path
             joblib.load(tmp_path / "model.joblib")
     assert str(loaded.net_.device) == "cpu"
     assert loaded.device == "cuda"  # the parameter is kept as it was set
-    _assert_same(outputs(loaded), expected)
+    assert_same(outputs(loaded), expected)
 
 
 @pytest.mark.parametrize("case", CUDA_CASES)
@@ -547,4 +530,4 @@ def test_a_cuda_model_file_loads_on_a_cpu_only_machine(fitted, case, tmp_path, c
     with pytest.warns(DeviceWarning, match="saved on cuda but CUDA is not available"):
         loaded = sk_rnn.load(path)
     assert str(loaded.net_.device) == "cpu"
-    _assert_same(outputs(loaded), expected)
+    assert_same(outputs(loaded), expected)
