@@ -6,13 +6,15 @@ estimator passed in is left untouched. ``fit`` on the copy trains a fresh float 
 
 - :func:`quantize` stores the weights of the linear and recurrent layers as int8 and
   quantises the activations on the fly at each call (PyTorch's dynamic quantisation, CPU
-  only); embeddings are stored as 8-bit rows. The model is about 4x smaller.
+  only); embeddings are stored as 8-bit rows. The model is about 4x smaller, but not
+  faster: PyTorch's int8 LSTM does not beat oneDNN's float one on the CPUs measured.
 - :func:`prune` zeroes the fraction ``amount`` of smallest-magnitude weights of every
   weight matrix (per matrix, L1 criterion). The tensors stay dense: the model becomes
   sparse, not faster, and compresses well (``model_size(..., compressed=True)``).
 
-Measured on movie-review polarity with the default LSTM classifier, see
-``benchmarks/RESULTS.md`` (``python benchmarks/bench_compression.py``).
+Measured on movie-review polarity with the default LSTM classifier (int8: 3.8x smaller,
+same accuracy, 0.95-0.97x the float model's predict speed), see ``benchmarks/RESULTS.md``
+(``python benchmarks/bench_compression.py``).
 """
 
 from __future__ import annotations
