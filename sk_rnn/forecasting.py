@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -93,6 +94,28 @@ class ValidPointError(Callback):
 
 
 @fill_shared_doc
+def _check_probabilities(value, name: str) -> float | list[float]:
+    """``value`` as sktime takes it (a float or a list of floats), checked to be a number
+    or a non-empty list of numbers, each in (0, 1).
+
+    sktime's own check leaks ``'int' object is not iterable`` for an int such as 2, and
+    rejects numpy scalars.
+    """
+    is_list = isinstance(value, (list, tuple, np.ndarray))
+    values = [value] if not is_list else (
+        list(np.ravel(value)) if isinstance(value, np.ndarray) else list(value))
+    if not values:
+        raise ValueError(f"{name} must be a number in (0, 1) or a non-empty list of them, "
+                         "found an empty list.")
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, np.number)):
+            raise TypeError(f"{name} must be a number in (0, 1) or a list of them, found "
+                            f"{type(v).__name__} {v!r}.")
+        if not 0 < float(v) < 1:  # NaN fails too
+            raise ValueError(f"{name} must lie in the open interval (0, 1), found {v!r}.")
+    return [float(v) for v in values] if is_list else float(value)
+
+
 class RNNForecaster(RNNTrainingMixin, BaseForecaster):
     """Recurrent neural network forecaster (RNN, LSTM or GRU) with prediction intervals.
 
@@ -789,6 +812,21 @@ callbacks
             params = torch.as_tensor(self._direct_params(context, context_x, future_x))
             values = self._point(params).numpy()
         return self._frame(keys, ends, steps, fh, self._unscale(keys, values), self._y.columns)
+
+    def predict_interval(self, fh=None, X=None, coverage: float | Sequence[float] = 0.90
+                         ) -> pd.DataFrame:
+        """Prediction intervals, as :meth:`BaseForecaster.predict_interval`; ``coverage``
+        is checked first, so that a bad value gets an error naming it."""
+        coverage = _check_probabilities(coverage, "coverage")
+        return super().predict_interval(fh=fh, X=X, coverage=coverage)
+
+    def predict_quantiles(self, fh=None, X=None, alpha: float | Sequence[float] | None = None
+                          ) -> pd.DataFrame:
+        """Quantile forecasts, as :meth:`BaseForecaster.predict_quantiles`; ``alpha`` is
+        checked first, so that a bad value gets an error naming it."""
+        if alpha is not None:
+            alpha = _check_probabilities(alpha, "alpha")
+        return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
 
     def _predict_quantiles(self, fh, X, alpha):
         steps, keys, ends, context, context_x, future_x = self._prediction_inputs(fh, X)

@@ -8,6 +8,7 @@ leave the caller's objects as they were.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 
@@ -463,6 +464,11 @@ def test_bad_forecaster_params(params, match):
 
 
 @pytest.fixture(scope="module")
+def plain_forecaster():
+    return RNNForecaster(**TINY_F).fit(SERIES)
+
+
+@pytest.fixture(scope="module")
 def forecaster_with_x():
     return RNNForecaster(**TINY_F).fit(SERIES, X=EXOG[:48])
 
@@ -504,6 +510,34 @@ def test_bad_forecaster_horizon():
     _raises(TypeError, "Invalid `fh`", forecaster.predict, [1.5])
     direct = RNNForecaster(**{**TINY_F, "strategy": "direct"})
     _raises(ValueError, "`fh` must be passed to `fit`", direct.fit, SERIES)
+
+
+@pytest.mark.parametrize("method, name", [("predict_interval", "coverage"),
+                                          ("predict_quantiles", "alpha")])
+@pytest.mark.parametrize(
+    "value, error, match",
+    [
+        pytest.param(2, ValueError, r"open interval \(0, 1\), found 2\.", id="int-2"),
+        pytest.param(1.5, ValueError, "open interval", id="above-1"),
+        pytest.param(0.0, ValueError, "open interval", id="zero"),
+        pytest.param(float("nan"), ValueError, "found nan", id="NaN"),
+        pytest.param([0.9, 2], ValueError, "found 2", id="list-with-2"),
+        pytest.param([], ValueError, "non-empty list", id="empty-list"),
+        pytest.param("0.9", TypeError, "found str", id="string"),
+        pytest.param(True, TypeError, "found bool", id="bool"),
+    ],
+)
+def test_bad_forecaster_interval_levels(plain_forecaster, method, name, value, error, match):
+    # sktime's own check leaked "'int' object is not iterable" for coverage=2
+    _raises(error, f"{name} must .*{match}",
+            functools.partial(getattr(plain_forecaster, method), [1, 2], **{name: value}))
+
+
+def test_forecaster_interval_levels_accept_numpy(plain_forecaster):
+    interval = plain_forecaster.predict_interval([1, 2], coverage=np.float32(0.8))
+    assert interval.shape == (2, 2)
+    quantiles = plain_forecaster.predict_quantiles([1, 2], alpha=np.array([0.1, 0.9]))
+    assert quantiles.shape == (2, 2)
 
 
 # --------------------------------------------------------------------------------------
