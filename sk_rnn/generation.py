@@ -259,6 +259,12 @@ random_state, verbose, callbacks
             raise ValueError(
                 f"lr_schedule must be one of {list(LR_SCHEDULES)}, got {self.lr_schedule!r}."
             )
+        if self.lr_schedule == "plateau" and not self.early_stopping:
+            raise ValueError(
+                "lr_schedule='plateau' lowers the learning rate when the validation loss "
+                "stops improving, and early_stopping=False holds no validation slice out: "
+                "set early_stopping=True, or lr_schedule='cosine' or 'constant'."
+            )
 
     def _sequence_length(self) -> int:
         if self.sequence_length is None:
@@ -381,7 +387,9 @@ random_state, verbose, callbacks
         warnings.warn(
             f"TextGenerator: the corpus ({len(stream)} tokens) is too short for a "
             f"validation slice of {self.validation_fraction} holding one sequence of "
-            f"{length} tokens; training without early stopping.",
+            f"{length} tokens; training without early stopping"
+            + (" (and at a constant learning rate: lr_schedule='plateau' needs it)."
+               if self.lr_schedule == "plateau" else "."),
             UserWarning,
             stacklevel=4,
         )

@@ -588,6 +588,9 @@ def test_bad_corpus(X, error, match):
         pytest.param({"min_freq": 10_000}, "the vocabulary is empty.*min_freq=10000",
                      id="min_freq-too-high"),
         pytest.param({"lr_schedule": "linear"}, "lr_schedule must be one of", id="schedule"),
+        pytest.param({"lr_schedule": "plateau", "early_stopping": False},
+                     "lr_schedule='plateau'.*early_stopping=False holds no validation",
+                     id="plateau-without-validation"),
         pytest.param({"lowercase": "yes"}, "lowercase must be True or False", id="lowercase"),
     ],
 )
