@@ -498,10 +498,16 @@ callbacks
         if valid_idx is not None and not self.early_stopping:
             # Calibration run: train without the most recent windows, measure how
             # over-confident the model is on them, then train on everything.
+            if self.verbose:  # two epoch tables follow: say which is which
+                print(f"Calibration fit: {len(valid_idx)} most recent windows held out to "
+                      "calibrate the intervals")
             train((train_idx, None))
             self.interval_scale_ = self._calibrate(
                 windows.subset(valid_idx), y_windows[valid_idx]
             )
+            if self.verbose:
+                print(f"Final fit on all {len(distance)} windows "
+                      f"(interval scale {self.interval_scale_:.3f})")
             train_idx, valid_idx = np.arange(len(distance)), None
         train((train_idx, valid_idx))
         if valid_idx is not None:

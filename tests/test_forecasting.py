@@ -343,3 +343,13 @@ def test_early_stopping_watches_the_point_error(airline):
     assert "valid_point_mse" in forecaster.history_[-1]
     assert forecaster.n_iter_ <= 30
     assert forecaster.interval_scale_ >= 1.0
+
+
+def test_verbose_labels_the_calibration_and_final_fits(capsys):
+    # without early stopping, calibration trains twice: each epoch table gets a title
+    RNNForecaster(**{**TINY, "max_epochs": 1, "early_stopping": False,
+                     "verbose": 1}).fit(load_airline())
+    out = capsys.readouterr().out
+    calibration, final = out.find("Calibration fit: "), out.find("Final fit on all")
+    assert 0 <= calibration < final
+    assert out.count("train_loss") == 2  # one table each
