@@ -22,3 +22,21 @@ def assert_same(a, b) -> None:
         np.testing.assert_array_equal(a, b)
     else:
         assert a == b
+
+
+def tiny_texts(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """``n`` short reviews made of a few sentiment words, labelled "pos"/"neg" in turn."""
+    rng = np.random.RandomState(seed)
+    pos, neg = ["great", "fine"], ["awful", "bad"]
+    X = [" ".join(rng.choice((pos if i % 2 else neg) + ["film"], size=rng.randint(1, 5)))
+         for i in range(n)]
+    return X, np.array(["pos" if i % 2 else "neg" for i in range(n)])
+
+
+def tiny_reversal_pairs(words: list[str], n: int = 24, seed: int = 0
+                        ) -> tuple[list[str], list[str]]:
+    """``n`` sentences of 1-3 of ``words`` and the same sentences reversed (a toy
+    translation task)."""
+    rng = np.random.RandomState(seed)
+    X = [" ".join(rng.choice(words, size=rng.randint(1, 4))) for _ in range(n)]
+    return X, [" ".join(reversed(s.split())) for s in X]

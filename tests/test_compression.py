@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from _helpers import assert_same
+from _helpers import assert_same, tiny_reversal_pairs, tiny_texts
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -54,17 +54,11 @@ CORPUS = "the cat sat on the mat. the dog sat on the log.\n" * 6
 
 
 def _texts(n=40, seed=0):
-    rng = np.random.RandomState(seed)
-    pos, neg = ["great", "fine"], ["awful", "bad"]
-    X = [" ".join(rng.choice((pos if i % 2 else neg) + ["film"], size=rng.randint(1, 5)))
-         for i in range(n)]
-    return X, np.array(["pos" if i % 2 else "neg" for i in range(n)])
+    return tiny_texts(n, seed)
 
 
 def _pairs(n=24, seed=0):
-    rng = np.random.RandomState(seed)
-    X = [" ".join(rng.choice(WORDS, size=rng.randint(1, 4))) for _ in range(n)]
-    return X, [" ".join(reversed(s.split())) for s in X]
+    return tiny_reversal_pairs(WORDS, n, seed)
 
 
 # Each case: the fitted estimator, the data it was fitted on (for a refit), a function

@@ -21,7 +21,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from _helpers import assert_same
+from _helpers import assert_same, tiny_reversal_pairs, tiny_texts
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
@@ -43,11 +43,7 @@ WORDS = ["one", "two", "three", "four"]
 
 
 def _texts(n=24, seed=0):
-    rng = np.random.RandomState(seed)
-    pos, neg = ["great", "fine"], ["awful", "bad"]
-    X = [" ".join(rng.choice((pos if i % 2 else neg) + ["film"], size=rng.randint(1, 5)))
-         for i in range(n)]
-    return X, np.array(["pos" if i % 2 else "neg" for i in range(n)])
+    return tiny_texts(n, seed)
 
 
 def _ragged(n=24, seed=0):
@@ -57,9 +53,7 @@ def _ragged(n=24, seed=0):
 
 
 def _pairs(n=24, seed=0):
-    rng = np.random.RandomState(seed)
-    X = [" ".join(rng.choice(WORDS, size=rng.randint(1, 4))) for _ in range(n)]
-    return X, [" ".join(reversed(s.split())) for s in X]
+    return tiny_reversal_pairs(WORDS, n, seed)
 
 
 CORPUS = "the cat sat on the mat. the dog sat on the log.\n" * 6
