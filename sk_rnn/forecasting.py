@@ -93,7 +93,6 @@ class ValidPointError(Callback):
         net.history.record("valid_point_mse", float(((point - target) ** 2).mean()))
 
 
-@fill_shared_doc
 def _check_probabilities(value, name: str) -> float | list[float]:
     """``value`` as sktime takes it (a float or a list of floats), checked to be a number
     or a non-empty list of numbers, each in (0, 1).
@@ -116,6 +115,7 @@ def _check_probabilities(value, name: str) -> float | list[float]:
     return [float(v) for v in values] if is_list else float(value)
 
 
+@fill_shared_doc
 class RNNForecaster(RNNTrainingMixin, BaseForecaster):
     """Recurrent neural network forecaster (RNN, LSTM or GRU) with prediction intervals.
 

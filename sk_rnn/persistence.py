@@ -345,6 +345,7 @@ class _Encoder:
     def _net(self, net, path: str):
         from ._accelerate import ACCELERATE_NET_PARAMS
         from ._base import RNNNet
+        from .compression import _is_quantized
 
         module = net.module_
         name = _qualname(type(module))
@@ -356,9 +357,7 @@ class _Encoder:
                 "it does not record its constructor arguments (fitted with an older sk_rnn "
                 "version?); refit the estimator",
             )
-        quantized = sorted({type(m).__module__ for m in module.modules()
-                            if type(m).__module__.startswith("torch.ao.")})
-        if quantized:
+        if _is_quantized(module):
             raise self._unsupported(
                 f"{path}.module_", module,
                 "it holds int8 layers from sk_rnn.compression.quantize, whose packed weights "

@@ -155,11 +155,12 @@ def run_padded(
     """
     steps = torch.arange(inputs.shape[1], device=inputs.device)
     last = (lengths.to(inputs.device) - 1).unsqueeze(1)
+    inside = steps <= last  # (B, T): the real steps
     # Reversal within each length; padded steps map to themselves. It is its own inverse.
-    reverse = torch.where(steps < last + 1, last - steps, steps)
+    reverse = torch.where(inside, last - steps, steps)
     rows = torch.arange(inputs.shape[0], device=inputs.device).unsqueeze(1)
     # Zeros at the padded steps of every layer's output, as a packed run pads them.
-    real = (steps < last + 1).unsqueeze(2).to(inputs.dtype)
+    real = inside.unsqueeze(2).to(inputs.dtype)
     x = inputs
     for layer in range(rnn.num_layers):
         forward = _run_direction(rnn, x, layer, 0)
