@@ -359,7 +359,8 @@ torch.save({
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("SK_RNN_TEST_MULTIPROCESS"),
-                    reason="two CPU processes (about 20 s): set SK_RNN_TEST_MULTIPROCESS=1")
+                    reason="opt-in: starts two torch.distributed (gloo) processes on loopback "
+                           "ports, about 15 s; set SK_RNN_TEST_MULTIPROCESS=1 to run it")
 def test_two_cpu_processes(tmp_path):
     """Data parallelism over two gloo processes: the same weights and the same validation
     losses (so the same early stopping) in both; each trains on its half of the batches,
