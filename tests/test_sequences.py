@@ -620,3 +620,32 @@ def test_to_token_sequences_maps_an_empty_document_to_one_unknown_token():
     seqs = to_token_sequences([np.array([2, 3]), np.array([], dtype=np.int64)])
     assert seqs.data[1].tolist() == [1]
     assert seqs.lengths.tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("cell_type", ["rnn", "lstm", "gru"])
+def test_make_rnn_initialisations(cell_type):
+    hidden = 8
+    keras = make_rnn(cell_type, 4, hidden, 2, False, 0.0)
+    for name, param in keras.named_parameters():
+        if name.startswith("weight_hh"):  # each gate's block is orthogonal
+            block = param.detach()[:hidden]
+            assert torch.allclose(block @ block.T, torch.eye(hidden), atol=1e-5)
+        elif name.startswith("bias_hh"):
+            assert torch.all(param == 0)
+    if cell_type == "lstm":
+        assert torch.all(keras.bias_ih_l0[hidden : 2 * hidden] == 1.0)  # forget gate
+    torch.manual_seed(0)
+    native = make_rnn(cell_type, 4, hidden, 2, False, 0.0, init="torch")
+    torch.manual_seed(0)
+    reference = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell_type](
+        4, hidden, num_layers=2, batch_first=True
+    )
+    # PyTorch's own uniform(+-1/sqrt(hidden)) draw, untouched
+    pairs = zip(native.named_parameters(), reference.parameters(), strict=True)
+    for (name, param), expected in pairs:
+        assert torch.equal(param, expected), name
+
+
+def test_make_rnn_rejects_an_unknown_initialisation():
+    with pytest.raises(ValueError, match="init must be 'keras' or 'torch', got 'xavier'"):
+        make_rnn("lstm", 4, 8, 1, False, 0.0, init="xavier")

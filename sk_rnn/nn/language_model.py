@@ -51,8 +51,11 @@ class LanguageModel(RecordsInitArgs, nn.Module):
         # small that a character model sits at the unigram loss for ~150 more updates
         # (Tiny Shakespeare, 2x512 LSTM: 2.96 vs 1.96 nats after 180 updates).
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        # PyTorch's own recurrent initialisation, not make_rnn's Keras-style one: with
+        # orthogonal/Xavier weights and forget bias 1 the same model trained far slower
+        # (held-out 1.85 vs 1.61 nats/char after 4 minutes; benchmarks/RESULTS.md).
         self.rnn = make_rnn(cell_type, embedding_dim, hidden_size, num_layers,
-                            bidirectional=False, dropout=dropout)
+                            bidirectional=False, dropout=dropout, init="torch")
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size, vocab_size)
         self._carry = None  # state handed from one training batch to the next
