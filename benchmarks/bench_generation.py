@@ -132,16 +132,12 @@ def main() -> None:
         model.fit(train)
     with Timer() as scoring:
         valid_loss = -model.score(valid)
-    # the end of the training text that early stopping held out, scored the same way
-    tail = train[len(train) - int(model.validation_fraction * len(train)):]
-    tail_loss = -model.score(tail) if model.early_stopping else None
     result = {
         "seed": args.seed, "params": params, "n_train_chars": len(train),
         "n_valid_chars": len(valid),
         "valid_nats_per_char": round(valid_loss, 4),
         "fit_seconds": round(fit.seconds, 1), "epochs": model.n_iter_,
         "score_seconds": round(scoring.seconds, 1),
-        "early_stopping_slice_nats_per_char": tail_loss and round(tail_loss, 4),
         "history_valid_loss": [round(h["valid_loss"], 4) for h in model.history_
                                if "valid_loss" in h],
         "history_seconds": [round(h["dur"], 1) for h in model.history_],

@@ -46,6 +46,8 @@ _SCORE_CONTEXT = 256
 _SCORE_BATCH = 64
 # Logits computed at once while scoring (rows x vocabulary), to bound memory.
 _LOGIT_BUDGET = 1 << 22
+# Early stopping holds out this many blocks spread over the corpus (see validation_blocks).
+_VALIDATION_BLOCKS = 10
 
 
 def check_corpus(X, name: str = "X") -> list[str]:
@@ -86,6 +88,44 @@ def check_corpus(X, name: str = "X") -> list[str]:
     return documents
 
 
+def validation_blocks(
+    stream: np.ndarray, n_valid: int, length: int, max_blocks: int = _VALIDATION_BLOCKS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split ``stream`` into training and validation tokens, the validation part being
+    equal blocks spread evenly over the stream.
+
+    The stream is cut into ``k`` equal segments and the last ``n_valid / k`` tokens of
+    each are held out, with ``k`` at most ``max_blocks`` and small enough that every
+    block holds two windows of ``length`` tokens (``k = 1``: the tail). Blocks and the
+    training pieces between them are each joined in order.
+
+    Parameters
+    ----------
+    stream : 1-D array
+        Token ids.
+    n_valid : int
+        Tokens to hold out.
+    length : int
+        Window length of training (the smallest useful block is two windows).
+    max_blocks : int, default=10
+        Most blocks.
+
+    Returns
+    -------
+    train, valid : 1-D arrays
+        Views or copies of ``stream``; ``stream`` is not modified.
+    """
+    if n_valid <= 0:
+        return stream, stream[:0]
+    blocks = max(1, min(max_blocks, n_valid // (2 * length)))
+    edges = np.linspace(0, len(stream), blocks + 1).round().astype(np.int64)
+    sizes = np.diff(np.linspace(0, n_valid, blocks + 1).round().astype(np.int64))
+    keep = np.ones(len(stream), dtype=bool)
+    for end, size in zip(edges[1:], sizes, strict=True):
+        keep[end - size : end] = False
+    return stream[keep], stream[~keep]
+
+
 def _sample(
     logits: np.ndarray,
     temperature: float,
@@ -121,8 +161,8 @@ class TextGenerator(BaseRNNEstimator):
     predict the next token, reading the corpus as ``batch_size`` parallel streams in
     contiguous windows of ``sequence_length`` tokens with the recurrent state carried from
     one window to the next (truncated back-propagation through time): memory does not
-    grow with the corpus. The last ``validation_fraction`` of the corpus is held out for
-    early stopping.
+    grow with the corpus. A ``validation_fraction`` of the corpus, in ten blocks spread
+    evenly over it, is held out for early stopping.
 
     :meth:`generate` samples text token by token, keeping the recurrent state, so its
     cost is linear in the length; :meth:`score` is the negative mean cross-entropy per
@@ -169,7 +209,8 @@ class TextGenerator(BaseRNNEstimator):
     patience : int, default=2
         Epochs without improvement of the validation loss before stopping.
     validation_fraction : float in (0, 1), default=0.05
-        Share of the corpus, at its end, held out for early stopping.
+        Share of the corpus held out for early stopping, as up to ten equal blocks
+        spread evenly over it (each at least two ``sequence_length`` windows long).
     optimizer, weight_decay, grad_clip, early_stopping, device, precision, \
 random_state, verbose, callbacks
         As below.
@@ -363,12 +404,18 @@ random_state, verbose, callbacks
         return np.concatenate(parts)
 
     def _split_stream(self, stream: np.ndarray, length: int):
-        """The training stream and the held-out tail (``None`` without early stopping,
-        or when either part would be shorter than one window)."""
+        """The training stream and the validation stream (``None`` without early
+        stopping, or when either part would be shorter than one window).
+
+        The validation tokens are :func:`validation_blocks` spread evenly over the
+        corpus, not its tail: the end of a corpus is often a text of its own (the last
+        play of Tiny Shakespeare), and holding it out both misjudges the model and takes
+        from training the text most like what follows.
+        """
         if not self.early_stopping:
             return stream, None
         n_valid = int(round(self.validation_fraction * len(stream)))
-        train, valid = stream[: len(stream) - n_valid], stream[len(stream) - n_valid :]
+        train, valid = validation_blocks(stream, n_valid, length)
         if n_streams(len(valid), self.batch_size, length) and n_streams(
             len(train), self.batch_size, length
         ):

@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 
 from sk_rnn import TextGenerator
 from sk_rnn._streams import StreamLoader, TokenStream
-from sk_rnn.generation import _sample
+from sk_rnn.generation import _sample, validation_blocks
 from sk_rnn.nn.language_model import LanguageModel
 
 TEXT = (
@@ -157,6 +157,34 @@ def test_grid_search_over_cell_type_by_likelihood():
     assert grid.best_params_["cell_type"] in ("gru", "lstm")
     assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
     assert np.all(grid.cv_results_["mean_test_score"] < 0)
+
+
+def test_validation_blocks_are_spread_over_the_corpus():
+    stream = np.arange(1000)
+    original = stream.copy()
+    train, valid = validation_blocks(stream, 50, length=2)
+    # ten blocks of five tokens, each at the end of a tenth of the corpus
+    assert list(valid) == [t for end in range(100, 1001, 100) for t in range(end - 5, end)]
+    assert list(train) == sorted(set(range(1000)) - set(valid.tolist()))
+    np.testing.assert_array_equal(stream, original)
+
+
+def test_validation_blocks_hold_two_windows_each():
+    stream = np.arange(1000)
+    _, valid = validation_blocks(stream, 50, length=10)  # 50 // 20: two blocks of 25
+    assert list(valid) == [*range(475, 500), *range(975, 1000)]
+    _, tail = validation_blocks(stream, 50, length=40)  # one block: the tail
+    assert list(tail) == list(range(950, 1000))
+    train, none = validation_blocks(stream, 0, length=10)
+    assert len(none) == 0 and len(train) == 1000
+
+
+def test_language_model_keeps_pytorch_initialisation():
+    torch.manual_seed(0)
+    model = LanguageModel(20, 8, "lstm", 16, 1, 0.0)
+    bound = 1 / 16**0.5
+    assert all(p.abs().max() <= bound for n, p in model.rnn.named_parameters())
+    assert not torch.all(model.rnn.bias_ih_l0[16:32] == 1.0)  # no Keras forget bias
 
 
 def test_without_early_stopping_trains_on_everything():
