@@ -202,9 +202,9 @@ class TextGenerator(BaseRNNEstimator):
         Token embedding size.
     max_epochs : int, default=3
         Maximum passes over the corpus (also the length of the cosine schedule).
-    batch_size : int, default=8
+    batch_size : int, default=32
         Parallel streams of the corpus in a batch.
-    lr : float, default=2e-3
+    lr : float, default=4e-3
         Initial learning rate.
     patience : int, default=2
         Epochs without improvement of the validation loss before stopping.
@@ -267,8 +267,8 @@ random_state, verbose, callbacks
         dropout: float = 0.0,
         embedding_dim: int = 64,
         max_epochs: int = 3,
-        batch_size: int = 8,
-        lr: float = 2e-3,
+        batch_size: int = 32,
+        lr: float = 4e-3,
         optimizer: str = "adam",
         weight_decay: float = 0.0,
         grad_clip: float | None = 5.0,
