@@ -12,7 +12,7 @@ and the training curves are saved as a PNG with :func:`sk_rnn.plotting.plot_trai
 It prints the size of the training text, the held-out loss and perplexity, samples at
 temperatures 0.5 and 0.8 and with top-p 0.9, and where the PNG went::
 
-    1,003,854 training characters, ... epochs; held-out loss 1.6... nats/char (perplexity ...)
+    1,003,854 training characters, ... epochs; held-out loss 1.4... nats/char (perplexity ...)
 
     --- temperature 0.5 ---
     ROMEO:
