@@ -5,9 +5,10 @@
 
 Tiny Shakespeare (../shared/data/tinyshakespeare/input.txt), first 90 % for training and
 the last 10 % held out (nanoGPT's split). The generator is fitted on the training part
-only (its early stopping holds out the end of that part); the result is the mean
-cross-entropy in nats per character on the held-out 10 % (``-score``). Same run, for
-scale: an interpolated 5-gram character model (Witten-Bell) on the same split.
+only (its early stopping holds out 5 % of that part, in blocks spread over it); the
+result is the mean cross-entropy in nats per character on the held-out 10 %
+(``-score``). Same run, for scale: an interpolated 5-gram character model (Witten-Bell)
+on the same split.
 
 Generation speed, on one thread: characters per second for 500 and 2,000 characters
 (best of three), the cost ratio 2,000 / 500 (linear would be 4), and the time of 1,000

@@ -1,9 +1,10 @@
 """Train a character-level TextGenerator on Tiny Shakespeare and write some Shakespeare.
 
-The first 90 % of the text trains the model (its early stopping holds out the end of
-that part), the last 10 % measures it: ``-score`` is the mean cross-entropy in nats per
-character. Samples are written at a few temperatures and with nucleus (top-p) sampling,
-and the training curves are saved as a PNG with :func:`sk_rnn.plotting.plot_training_curves`.
+The first 90 % of the text trains the model (its early stopping holds out 5 % of that
+part, in blocks spread over it), the last 10 % measures it: ``-score`` is the mean
+cross-entropy in nats per character. Samples are written at a few temperatures and with
+nucleus (top-p) sampling, and the training curves are saved as a PNG with
+:func:`sk_rnn.plotting.plot_training_curves`.
 
     python examples/generate_shakespeare.py --data-home ../shared/data   # about 10 minutes
     python examples/generate_shakespeare.py --n-chars 100000 --max-epochs 1  # a quick look

@@ -113,7 +113,8 @@ def validation_blocks(
     Returns
     -------
     train, valid : 1-D arrays
-        Views or copies of ``stream``; ``stream`` is not modified.
+        New arrays (``stream`` itself as ``train`` when ``n_valid`` is 0); ``stream``
+        is not modified.
     """
     if n_valid <= 0:
         return stream, stream[:0]
