@@ -40,3 +40,21 @@ def tiny_reversal_pairs(words: list[str], n: int = 24, seed: int = 0
     rng = np.random.RandomState(seed)
     X = [" ".join(rng.choice(words, size=rng.randint(1, 4))) for _ in range(n)]
     return X, [" ".join(reversed(s.split())) for s in X]
+
+
+def encode_outputs(value):
+    """A JSON-ready form of nested outputs; floats keep every bit (JSON writes repr)."""
+    if isinstance(value, tuple | list):
+        return {"list": [encode_outputs(v) for v in value]}
+    if isinstance(value, pd.DataFrame):
+        return {"frame": {"index": [str(i) for i in value.index],
+                          "columns": [str(c) for c in value.columns],
+                          "values": np.asarray(value, dtype=np.float64).tolist()}}
+    if isinstance(value, pd.Series):
+        return {"series": {"index": [str(i) for i in value.index], "name": value.name,
+                           "values": np.asarray(value, dtype=np.float64).tolist()}}
+    if isinstance(value, np.ndarray):
+        return {"array": {"dtype": str(value.dtype), "values": value.tolist()}}
+    if isinstance(value, np.generic):
+        return encode_outputs(value.item())
+    return {"value": value}

@@ -16,12 +16,13 @@ import os
 import pickle
 import warnings
 import zipfile
+from pathlib import Path
 
 import joblib
 import numpy as np
 import pytest
 import torch
-from _helpers import assert_same, tiny_reversal_pairs, tiny_texts
+from _helpers import assert_same, encode_outputs, tiny_reversal_pairs, tiny_texts
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
@@ -208,6 +209,22 @@ def test_loaded_estimator_can_be_refitted(fitted, case, route, tmp_path):
             loaded.fit(*data)
     # same data, same random_state: the refitted copy is the original model again
     assert_same(outputs(loaded), outputs(est))
+
+
+SAVED_V1 = Path(__file__).parent / "data" / "saved_v1"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_loads_files_of_format_v1(fitted, case):
+    """Files written by the sk_rnn that introduced format 1 (``tests/data/make_saved_v1.py``)
+    still load, and predict exactly what they predicted when they were saved."""
+    expected = json.loads((SAVED_V1 / "expected.json").read_text())[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = sk_rnn.load(SAVED_V1 / f"{case}.skrnn")
+        _, _, outputs = fitted[case]  # only its prediction recipe is used
+        predictions = outputs(est)
+    assert encode_outputs(predictions) == expected
 
 
 def test_loading_does_not_touch_the_global_torch_random_state(fitted, tmp_path):
