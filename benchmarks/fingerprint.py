@@ -21,7 +21,6 @@ import pandas as pd
 from _common import Timer, base_parser, set_threads
 from sktime.datasets import load_airline, load_japanese_vowels
 
-import sk_rnn
 from sk_rnn import (
     RNNClassifier,
     RNNForecaster,

@@ -1,7 +1,7 @@
 """Training through Hugging Face Accelerate: :class:`AcceleratedRNNNet`.
 
 An estimator given ``accelerator=Accelerator(...)`` trains an :class:`AcceleratedRNNNet`,
-skorch's :class:`~skorch.hf.AccelerateMixin` on top of :class:`~sk_rnn._base.RNNNet`.
+skorch's :class:`~skorch.hf.AccelerateMixin` on top of :class:`~sk_rnn._net.RNNNet`.
 Launched with ``accelerate launch --multi_gpu --num_processes N script.py``, every
 process runs the same script and trains a replica of the model on its share of the
 training batches (PyTorch DDP); on one process it is plain training on the accelerator's
@@ -49,7 +49,7 @@ from skorch.hf import AccelerateMixin
 from skorch.utils import to_device
 from torch.utils.data import BatchSampler, DataLoader, Sampler
 
-from ._base import RNNNet
+from ._net import RNNNet
 
 __all__ = ["ACCELERATE_NET_PARAMS", "AcceleratedRNNNet", "check_accelerator",
            "main_process_print"]
@@ -166,7 +166,7 @@ class _OnDevice:
 
 
 class AcceleratedRNNNet(AccelerateMixin, RNNNet):
-    """:class:`~sk_rnn._base.RNNNet` trained through an ``accelerate.Accelerator``.
+    """:class:`~sk_rnn._net.RNNNet` trained through an ``accelerate.Accelerator``.
 
     See the module docstring for what differs from skorch's
     :class:`~skorch.hf.AccelerateMixin`.
@@ -174,7 +174,7 @@ class AcceleratedRNNNet(AccelerateMixin, RNNNet):
     Parameters
     ----------
     *args, **kwargs
-        As for :class:`~sk_rnn._base.RNNNet`; ``amp_dtype`` must be None (the
+        As for :class:`~sk_rnn._net.RNNNet`; ``amp_dtype`` must be None (the
         accelerator's ``mixed_precision`` applies).
     accelerator : accelerate.Accelerator
         The accelerator; it places the module and the batches when ``device`` is None.

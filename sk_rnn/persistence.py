@@ -65,6 +65,9 @@ _TENSOR_MEMBER = "tensors.pt"
 _NET_PARAMS_SKIPPED = ("module", "train_split", "callbacks", "_params_to_validate")
 _NUMPY_TENSOR_KINDS = "biufc"
 _NUMPY_KINDS = "biufcOUSMm"
+# How format 1 names the skorch net: where RNNNet lived when the format was made (it is
+# now in sk_rnn._net). A name in the file, not an import path.
+_NET_CLASS_NAME = "sk_rnn._base.RNNNet"
 _TRUSTED_USE = "use pickle or joblib instead, and load such files only from trusted sources"
 
 
@@ -90,7 +93,7 @@ def _allowlist() -> dict[str, dict[str, Any]]:
     from sktime.forecasting.base import ForecastingHorizon
 
     from . import _sequences, _streams, _windows
-    from ._base import OPTIMIZERS
+    from ._net import OPTIMIZERS
     from .classification import RNNClassifier, RNNRegressor
     from .forecasting import RNNForecaster
     from .generation import TextGenerator
@@ -224,7 +227,7 @@ class _Encoder:
 
     def _object(self, value, path: str):
         from ._accelerate import AcceleratedRNNNet
-        from ._base import RNNNet
+        from ._net import RNNNet
 
         if type(value) is History:
             return {"__type__": "history", "items": self.encode(list(value), path)}
@@ -344,7 +347,7 @@ class _Encoder:
 
     def _net(self, net, path: str):
         from ._accelerate import ACCELERATE_NET_PARAMS
-        from ._base import RNNNet
+        from ._net import RNNNet
         from .compression import _is_quantized
 
         module = net.module_
@@ -380,7 +383,7 @@ class _Encoder:
         optimizer = getattr(net, "optimizer_", None)
         return {
             "__type__": "net",
-            "class": _qualname(RNNNet),
+            "class": _NET_CLASS_NAME,
             "module": {
                 "class": name,
                 "kwargs": self._dict(module.init_kwargs, f"{path}.module_.init_kwargs"),
@@ -626,9 +629,9 @@ class _Decoder:
 
     # -- the skorch net -----------------------------------------------------------------
     def _net(self, node):
-        from ._base import RNNNet
+        from ._net import RNNNet
 
-        if self._field(node, "class") != _qualname(RNNNet):
+        if self._field(node, "class") != _NET_CLASS_NAME:
             raise self.error(f"refusing to load net class {node['class']!r}.")
         spec = self._field(node, "module")
         module_cls = self._lookup("module", self._field(spec, "class"))

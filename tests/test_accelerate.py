@@ -34,7 +34,7 @@ from sklearn.model_selection import GridSearchCV
 import sk_rnn
 from sk_rnn import RNNClassifier, RNNForecaster, Seq2SeqTranslator, TextGenerator
 from sk_rnn._accelerate import AcceleratedRNNNet, _VariableBatches
-from sk_rnn._base import RNNNet
+from sk_rnn._net import RNNNet
 from sk_rnn._sequences import LengthBucketSampler
 
 accelerate = pytest.importorskip("accelerate")

@@ -119,7 +119,7 @@ def test_bounded_early_stopping_stops_at_the_unbeatable_score():
     from skorch import NeuralNetRegressor
     from skorch.callbacks import Callback
 
-    from sk_rnn._base import BoundedEarlyStopping
+    from sk_rnn._net import BoundedEarlyStopping
 
     class Script(Callback):  # a scripted score per epoch
         def __init__(self, scores):

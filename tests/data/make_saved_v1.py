@@ -19,9 +19,10 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the tests folder, for test_persistence's cases
 
-import sk_rnn  # noqa: E402
 from _helpers import encode_outputs  # noqa: E402
 from test_persistence import CASES  # noqa: E402
+
+import sk_rnn  # noqa: E402
 
 
 def main() -> None:
