@@ -38,7 +38,7 @@ from _common import Timer, base_parser, machine, set_threads, write_result
 from sklearn.model_selection import train_test_split
 
 from sk_rnn import RNNClassifier
-from sk_rnn._sequences import equal_length_batches, pad_collate
+from sk_rnn._sequences import length_batches
 from sk_rnn.compression import model_size, prune, quantize
 from sk_rnn.datasets import load_movie_reviews
 from sk_rnn.nn.encoder import SequenceEncoder
@@ -150,9 +150,7 @@ def time_engines(model: RNNClassifier, X_test: list[str], repeats: int,
                  out: Path | None) -> None:
     """Network-only time of the float model and of int8 copies under each engine."""
     sequences = model._prepare_X(X_test, reset=False)
-    order = np.argsort(sequences.lengths, kind="stable")
-    batches = [pad_collate([(sequences.data[i], None) for i in idx])[0]
-               for idx in equal_length_batches(order, sequences.lengths, 256)]
+    batches = [batch for _, batch in length_batches(sequences.data, sequences.lengths, 256)]
     default_engine = torch.backends.quantized.engine
     modules = {"float32": (model.net_.module_.eval(), default_engine)}
     for engine in ("x86", "fbgemm", "onednn", "qnnpack"):

@@ -7,16 +7,25 @@ scikit-learn estimator (``clone``, ``Pipeline``, ``GridSearchCV``, ``pickle``).
 :func:`save` and :func:`load` store fitted estimators in a format that cannot run code
 when it is loaded; ``pickle`` and ``joblib`` files can, so load those only from trusted
 sources.
+
+:class:`RNNForecaster` is imported on first use, so that ``import sk_rnn`` and the other
+estimators do not import sktime.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._version import __version__
 from .classification import RNNClassifier, RNNRegressor
-from .forecasting import RNNForecaster
 from .generation import TextGenerator
 from .persistence import load, save
 from .text import TextVectorizer
 from .translation import Seq2SeqTranslator
 
-__version__ = "0.1.0.dev0"
+if TYPE_CHECKING:
+    from .forecasting import RNNForecaster
+
 
 __all__ = [
     "RNNClassifier",
@@ -29,3 +38,17 @@ __all__ = [
     "load",
     "save",
 ]
+
+
+def __getattr__(name: str):
+    """Import :class:`RNNForecaster` (and with it sktime) when it is first asked for."""
+    if name == "RNNForecaster":
+        from .forecasting import RNNForecaster
+
+        globals()[name] = RNNForecaster
+        return RNNForecaster
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"RNNForecaster"})

@@ -49,10 +49,10 @@ from skorch.hf import AccelerateMixin
 from skorch.utils import to_device
 from torch.utils.data import BatchSampler, DataLoader, Sampler
 
-from ._net import RNNNet
+from ._net import LocalTraining, RNNNet, silent
 
-__all__ = ["ACCELERATE_NET_PARAMS", "AcceleratedRNNNet", "check_accelerator",
-           "main_process_print"]
+__all__ = ["ACCELERATE_NET_PARAMS", "AcceleratedRNNNet", "AcceleratedTraining",
+           "check_accelerator_type", "main_process_print", "training_backend"]
 
 #: Parameters of :class:`AcceleratedRNNNet` that a plain :class:`RNNNet` does not have
 #: (``_wrapped_with_accelerator`` is an attribute of skorch's mixin that skorch lists
@@ -68,10 +68,11 @@ _LOADER_ARGS = ("num_workers", "collate_fn", "pin_memory", "timeout", "worker_in
                 "multiprocessing_context", "generator", "persistent_workers")
 
 
-def check_accelerator(estimator) -> None:
-    """Check ``estimator.accelerator`` (not None) and how it combines with the other
-    parameters; raise ``TypeError`` or ``ValueError`` naming the parameters."""
-    accelerator = estimator.accelerator
+def check_accelerator_type(name: str, accelerator) -> None:
+    """The constraint of the ``accelerator`` parameter: None or an
+    ``accelerate.Accelerator``; ``TypeError`` naming ``name`` otherwise."""
+    if accelerator is None:
+        return
     try:
         from accelerate import Accelerator
     except ImportError:  # then no value can be an Accelerator
@@ -81,49 +82,15 @@ def check_accelerator(estimator) -> None:
             "; the accelerate package is not installed (pip install 'sk-rnn[accelerate]')"
         )
         raise TypeError(
-            "accelerator must be None or an accelerate.Accelerator instance, got "
+            f"{name} must be None or an accelerate.Accelerator instance, got "
             f"{type(accelerator).__name__} ({accelerator!r:.60}){hint}."
         )
-    if estimator.precision != "32":
-        raise ValueError(
-            f"precision={estimator.precision!r} and accelerator=Accelerator(...) cannot be "
-            "combined: with an accelerator, mixed precision is the accelerator's. Leave "
-            "precision='32' and pass Accelerator(mixed_precision='bf16') (or 'fp16')."
-        )
-    kind = getattr(accelerator.distributed_type, "value", str(accelerator.distributed_type))
-    if kind in _UNSUPPORTED_TYPES:
-        raise ValueError(
-            f"accelerator: the {kind} engine is not supported (sk_rnn trains through "
-            "skorch's AccelerateMixin, which prepares the model and the optimizer "
-            "separately); use plain data parallelism (accelerate launch --multi_gpu)."
-        )
-    n = accelerator.num_processes
-    if n == 1:
-        return
-    random_state = estimator.random_state
-    if not isinstance(random_state, numbers.Integral) or isinstance(random_state, bool):
-        raise ValueError(
-            f"accelerator runs {n} processes, so random_state must be an int (got "
-            f"{random_state!r}): every process must draw the same validation split, "
-            "initial weights and batch order."
-        )
-    if getattr(accelerator, "split_batches", False):
-        raise ValueError(
-            "accelerator: split_batches=True is not supported: sk_rnn batches sequences "
-            "by length, so batches vary in size and cannot be split evenly; each process "
-            "takes whole batches (the default)."
-        )
-    if getattr(accelerator, "dispatch_batches", None):
-        raise ValueError(
-            "accelerator: dispatch_batches=True is not supported; each process loads its "
-            "own batches (the default for sk_rnn's datasets)."
-        )
-    if not getattr(accelerator, "even_batches", True):
-        raise ValueError(
-            "accelerator: even_batches=False is not supported: with batches of varying "
-            "size, processes would run different numbers of steps and wait for each "
-            "other forever."
-        )
+
+
+def training_backend(accelerator) -> LocalTraining:
+    """How an estimator with this ``accelerator`` parameter trains: in this process
+    (None) or through the accelerator."""
+    return LocalTraining() if accelerator is None else AcceleratedTraining(accelerator)
 
 
 def main_process_print(*args, **kwargs) -> None:
@@ -292,7 +259,7 @@ class AcceleratedRNNNet(AccelerateMixin, RNNNet):
 
     # -- helpers ------------------------------------------------------------------------
     def _compute_device(self) -> torch.device:
-        if self.device is None and getattr(self, "accelerator", None) is not None:
+        if self.device is None and self.accelerator is not None:
             return torch.device(self.accelerator.device)
         return super()._compute_device()
 
@@ -334,3 +301,108 @@ class AcceleratedRNNNet(AccelerateMixin, RNNNet):
         self.accelerator = None
         if device is not None and self.device is None:
             self.device = str(device)
+
+
+class AcceleratedTraining(LocalTraining):
+    """Training through an ``accelerate.Accelerator``: an :class:`AcceleratedRNNNet` on
+    the accelerator's device, the epoch table and messages printed by the main process
+    only, and dropout seeded per process.
+
+    Parameters
+    ----------
+    accelerator : accelerate.Accelerator
+    """
+
+    net_class = AcceleratedRNNNet
+
+    def __init__(self, accelerator) -> None:
+        self.accelerator = accelerator
+
+    @property
+    def show_progress(self) -> bool:
+        """One progress bar per machine, not per process."""
+        return self.accelerator.is_local_main_process
+
+    @staticmethod
+    def sink(*args, **kwargs) -> None:
+        """Print from the main process only."""
+        main_process_print(*args, **kwargs)
+
+    def check(self, estimator) -> None:
+        """Check how the estimator's parameters combine with the accelerator; raise
+        ``ValueError`` naming them."""
+        accelerator = self.accelerator
+        if estimator.precision != "32":
+            raise ValueError(
+                f"precision={estimator.precision!r} and accelerator=Accelerator(...) cannot "
+                "be combined: with an accelerator, mixed precision is the accelerator's. "
+                "Leave precision='32' and pass Accelerator(mixed_precision='bf16') (or "
+                "'fp16')."
+            )
+        kind = getattr(accelerator.distributed_type, "value", str(accelerator.distributed_type))
+        if kind in _UNSUPPORTED_TYPES:
+            raise ValueError(
+                f"accelerator: the {kind} engine is not supported (sk_rnn trains through "
+                "skorch's AccelerateMixin, which prepares the model and the optimizer "
+                "separately); use plain data parallelism (accelerate launch --multi_gpu)."
+            )
+        n = accelerator.num_processes
+        if n == 1:
+            return
+        random_state = estimator.random_state
+        if not isinstance(random_state, numbers.Integral) or isinstance(random_state, bool):
+            raise ValueError(
+                f"accelerator runs {n} processes, so random_state must be an int (got "
+                f"{random_state!r}): every process must draw the same validation split, "
+                "initial weights and batch order."
+            )
+        if getattr(accelerator, "split_batches", False):
+            raise ValueError(
+                "accelerator: split_batches=True is not supported: sk_rnn batches sequences "
+                "by length, so batches vary in size and cannot be split evenly; each process "
+                "takes whole batches (the default)."
+            )
+        if getattr(accelerator, "dispatch_batches", None):
+            raise ValueError(
+                "accelerator: dispatch_batches=True is not supported; each process loads its "
+                "own batches (the default for sk_rnn's datasets)."
+            )
+        if not getattr(accelerator, "even_batches", True):
+            raise ValueError(
+                "accelerator: even_batches=False is not supported: with batches of varying "
+                "size, processes would run different numbers of steps and wait for each "
+                "other forever."
+            )
+
+    def device(self, requested, device) -> torch.device:
+        """The accelerator's device; a ``device`` parameter other than ``"auto"`` must
+        name the same one."""
+        placed = torch.device(self.accelerator.device)
+        if device != "auto":
+            wanted = requested()
+            if wanted.type != placed.type or (
+                wanted.index is not None and wanted.index != (placed.index or 0)
+            ):
+                raise ValueError(
+                    f"device={device!r} but the accelerator places the model on "
+                    f"{placed}; leave device='auto' (the default) when passing an "
+                    "accelerator."
+                )
+        return placed
+
+    def net_params(self, device: torch.device, verbose: int) -> dict:
+        """The accelerator, and the device unless the accelerator places the model and
+        the batches itself (skorch then wants ``device=None``); skorch's mixin always sets
+        the epoch table's sink, so a silent run silences that sink."""
+        accelerator = self.accelerator
+        params: dict = {"accelerator": accelerator,
+                        "device": None if accelerator.device_placement else str(device)}
+        if not verbose:
+            params["callbacks__print_log__sink"] = silent
+        return params
+
+    def seed_process(self, seed: int) -> None:
+        """Same initial weights everywhere (DDP also broadcasts them), but each process
+        its own dropout masks."""
+        if self.accelerator.num_processes > 1:
+            torch.manual_seed(seed + self.accelerator.process_index)

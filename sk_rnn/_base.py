@@ -1,18 +1,20 @@
-"""The shared estimator base: hyper-parameters, device, seeding and the skorch net.
+"""The shared estimator base: the shared parameters, device, seeding, training and
+inference.
 
-Every recurrent estimator stores the shared hyper-parameters of the design (``cell_type``,
-``hidden_size``, ..., ``random_state``) as named ``__init__`` parameters and builds its
-skorch net inside ``fit`` (composition, not inheritance from skorch: a skorch subclass
-sets attributes in ``__init__`` and fails scikit-learn's checks).
+Every recurrent estimator stores its hyper-parameters as named ``__init__`` arguments
+(:func:`store_params`), declares them in a ``_params`` specification
+(:mod:`sk_rnn._params`; the shared ones are :attr:`RNNTrainingMixin._params`) and builds its
+skorch net (:mod:`sk_rnn._net`) inside ``fit``: composition, not inheritance from skorch,
+since a skorch subclass sets attributes in ``__init__`` and fails scikit-learn's checks.
+How the net trains (in this process, or through an ``accelerate.Accelerator``) is the
+business of one hook, :func:`sk_rnn._accelerate.training_backend`.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import warnings
 from collections.abc import Callable
-from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -22,104 +24,67 @@ from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 from skorch.helper import predefined_split
 
+from ._accelerate import check_accelerator_type, training_backend
 from ._net import (
     _FUSED_OPTIMIZERS,
     OPTIMIZERS,
     PRECISIONS,
     BoundedEarlyStopping,
     IteratorProgressBar,
-    RNNNet,
-    plateau_schedule,
+    LocalTraining,
+    optimizer_class,
     silent,
 )
-from ._sequences import (
-    SequenceDataset,
-    SequenceLoader,
-    Sequences,
-    equal_length_batches,
-    pad_collate,
-)
+from ._params import Boolean, Check, Interval, Options, Param, validate_params
+from ._sequences import SequenceDataset, SequenceLoader, Sequences, length_batches, pad_collate
 from .nn import CELLS
 
-__all__ = [
-    "BaseRNNEstimator",
-    "RNNNet",
-    "RNNTrainingMixin",
-    "SHARED_PARAMETERS_DOC",
-    "fill_shared_doc",
-    "plateau_schedule",
-]
+__all__ = ["BaseRNNEstimator", "RNNTrainingMixin", "parse_device", "store_params"]
 
 
-SHARED_PARAMETERS_DOC = """\
-    cell_type : {"rnn", "lstm", "gru"}, default="lstm"
-        Recurrent cell: :class:`torch.nn.RNN`, :class:`~torch.nn.LSTM` or
-        :class:`~torch.nn.GRU`. On CPU the LSTM runs on oneDNN's fused kernel, about
-        twice as fast as the GRU at the same size.
-    hidden_size : int, default=64
-        Hidden units per direction and layer.
-    num_layers : int, default=1
-        Stacked recurrent layers.
-    bidirectional : bool, default=True
-        Read each sequence in both directions.
-    dropout : float in [0, 1), default=0.3
-        Dropout on the embedded input, between recurrent layers and before the output
-        layer.
-    embedding_dim : int, default=128
-        Token embedding size (text and token-id input only).
-    max_epochs : int, default=30
-        Maximum passes over the training data (early stopping may end sooner).
-    batch_size : int, default=32
-        Sequences per training batch.
-    lr : float, default=2e-3
-        Learning rate.
-    optimizer : {"adam", "adamw", "sgd", "rmsprop", "adagrad"} or Optimizer class, \
-default="adam"
-        The torch optimizer.
-    weight_decay : float, default=0.0
-        L2 penalty passed to the optimizer.
-    grad_clip : float or None, default=5.0
-        Clip the gradient norm to this value; ``None`` disables clipping.
-    validation_fraction : float in (0, 1), default=0.1
-        Share of the training data held out for early stopping.
-    early_stopping : bool, default=True
-        Stop when the validation loss has not improved for ``patience`` epochs and
-        restore the best weights. ``False`` trains ``max_epochs`` on all the data.
-    patience : int, default=3
-        Epochs without improvement before stopping.
-    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
-        Where to train and predict; ``"auto"`` picks CUDA when it is available. With an
-        ``accelerator``, the accelerator's device is used (leave ``"auto"``).
-    precision : {"32", "bf16", "16"}, default="32"
-        Mixed precision: ``"bf16"`` (CUDA, or CPU autocast) or ``"16"`` (CUDA only,
-        with gradient scaling). With an ``accelerator``, leave ``"32"`` and set the
-        accelerator's ``mixed_precision`` instead.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, batch order, dropout and the validation split: the
-        same value gives the same model on the same device. The global torch random state
-        is left untouched.
-    verbose : int, default=0
-        0 is silent; 1 prints an epoch table and shows a progress bar per epoch.
-    callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks (copied, never modified), e.g.
-        ``skorch.callbacks.Checkpoint``.
-    accelerator : accelerate.Accelerator or None, default=None
-        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``): data
-        parallelism over the processes of ``accelerate launch`` (multi-GPU), the
-        accelerator's mixed precision and gradient accumulation. Gradient clipping
-        (``grad_clip``) goes through the accelerator; ``precision`` must stay ``"32"``;
-        with more than one process ``random_state`` must be an int. The fitted model no
-        longer refers to the accelerator, and pickling or :func:`sk_rnn.save` stores
-        ``accelerator=None``. ``None`` trains in this process on ``device``.\
-"""
+def parse_device(name: str, device) -> torch.device:
+    """The torch device that a ``device`` parameter names, without checking that it is
+    available; ``ValueError`` naming ``name`` unless it is ``"auto"`` (CUDA when
+    available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (or such a ``torch.device``)."""
+    if isinstance(device, torch.device):
+        device = str(device)
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if not isinstance(device, str):
+        raise ValueError(f"{name} must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise ValueError(
+            f"{name} must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}."
+        ) from None
+    if resolved.type not in ("cpu", "cuda"):
+        raise ValueError(f"{name} must be 'auto', 'cpu' or a CUDA device, got {device!r}.")
+    return resolved
 
 
-def fill_shared_doc(cls):
-    """Class decorator: put the shared parameter docs where ``{shared_parameters}`` is."""
-    if cls.__doc__:
-        cls.__doc__ = cls.__doc__.replace("{shared_parameters}", SHARED_PARAMETERS_DOC.strip())
-    return cls
+def _check_callbacks(name: str, callbacks) -> None:
+    if callbacks is not None and (
+        not isinstance(callbacks, (list, tuple))
+        or not all(
+            isinstance(cb, Callback)
+            or (isinstance(cb, tuple) and len(cb) == 2 and isinstance(cb[1], Callback))
+            for cb in callbacks
+        )
+    ):
+        raise ValueError(
+            f"{name} must be None or a list of skorch callbacks (or (name, callback) "
+            f"pairs), got {callbacks!r}."
+        )
 
+
+def _check_random_state(name: str, value) -> None:
+    try:
+        check_random_state(value)
+    except ValueError:
+        raise ValueError(
+            f"{name} must be None, an int or a numpy RandomState, got {value!r}."
+        ) from None
 
 
 def store_params(estimator: BaseEstimator, params: dict) -> None:
@@ -130,36 +95,75 @@ def store_params(estimator: BaseEstimator, params: dict) -> None:
             setattr(estimator, name, value)
 
 
-def _check_number(value, name, low, high, *, integer=False, low_open=False,
-                  high_open=False, allow_none=False) -> None:
-    if value is None and allow_none:
-        return
-    kind = Integral if integer else Real
-    # NaN fails every comparison below; infinity is never a usable setting (lr=inf trains
-    # to NaN weights without an error)
-    ok = isinstance(value, kind) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > low if low_open else value >= low) if low is not None else True
-        if ok and high is not None:
-            ok = value < high if high_open else value <= high
-    if not ok:
-        lo = "-inf" if low is None else low
-        hi = "inf" if high is None else high
-        closing = ")" if high_open or high is None else "]"
-        interval = f"{'(' if low_open else '['}{lo}, {hi}{closing}"
-        what = "an integer" if integer else "a number"
-        none = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be {what} in {interval}{none}, got {value!r}.")
+_POSITIVE_INT = Interval("integer", 1, None)
 
 
 class RNNTrainingMixin:
-    """Validation of the shared parameters, device, seeding and training.
+    """The shared parameters, their validation, device, seeding, training and inference.
 
     A mixin without a parameter protocol of its own, so that it serves scikit-learn
-    estimators (:class:`BaseRNNEstimator`) and sktime forecasters alike. Subclasses declare
-    every parameter in their own ``__init__`` (the shared ones are documented in
-    :data:`SHARED_PARAMETERS_DOC`) and call :meth:`_fit_net` and :meth:`_forward`.
+    estimators (:class:`BaseRNNEstimator`) and sktime forecasters alike. Subclasses list
+    every parameter in their own ``__init__``, specify their own in ``_params`` (the
+    shared specifications below apply to the rest), train with :meth:`_fit_net` or
+    :meth:`_train_net` and predict with :meth:`_forward` or :meth:`_inference_module`.
     """
+
+    _params = {
+        "cell_type": Param(Options(CELLS), """\
+            Recurrent cell: :class:`torch.nn.RNN`, :class:`~torch.nn.LSTM` or
+            :class:`~torch.nn.GRU`."""),
+        "hidden_size": Param(_POSITIVE_INT, "Hidden units per direction and layer."),
+        "num_layers": Param(_POSITIVE_INT, "Stacked recurrent layers."),
+        "bidirectional": Param(Boolean(), "Read each sequence in both directions."),
+        "dropout": Param(Interval("real", 0, 1, high_open=True), """\
+            Dropout on the embedded input, between recurrent layers and before the output
+            layer."""),
+        "embedding_dim": Param(_POSITIVE_INT, "Token embedding size."),
+        "max_epochs": Param(_POSITIVE_INT, """\
+            Maximum passes over the training data (early stopping may end sooner)."""),
+        "batch_size": Param(_POSITIVE_INT, "Sequences per training batch."),
+        "lr": Param(Interval("real", 0, None, low_open=True), "Learning rate."),
+        "optimizer": Param(
+            Check(lambda name, value: optimizer_class(value),
+                  "{" + ", ".join(f'"{name}"' for name in OPTIMIZERS)
+                  + "} or torch.optim.Optimizer subclass"),
+            "The torch optimizer."),
+        "weight_decay": Param(Interval("real", 0, None), "L2 penalty passed to the optimizer."),
+        "grad_clip": Param(Interval("real", 0, None, low_open=True, none=True), """\
+            Clip the gradient norm to this value; ``None`` disables clipping."""),
+        "validation_fraction": Param(Interval("real", 0, 1, low_open=True, high_open=True),
+                                     "Share of the training data held out for early stopping."),
+        "early_stopping": Param(Boolean(), """\
+            Stop when the validation loss has not improved for ``patience`` epochs and
+            restore the best weights. ``False`` trains ``max_epochs`` on all the data."""),
+        "patience": Param(_POSITIVE_INT, "Epochs without improvement before stopping."),
+        "device": Param(Check(parse_device, '{"auto", "cpu", "cuda", "cuda:N"}'), """\
+            Where to train and predict; ``"auto"`` picks CUDA when it is available. With an
+            ``accelerator``, the accelerator's device is used (leave ``"auto"``)."""),
+        "precision": Param(Options(PRECISIONS), """\
+            Mixed precision: ``"bf16"`` (CUDA, or CPU autocast) or ``"16"`` (CUDA only,
+            with gradient scaling). With an ``accelerator``, leave ``"32"`` and set the
+            accelerator's ``mixed_precision`` instead."""),
+        "random_state": Param(Check(_check_random_state,
+                                    "int, RandomState instance or None"), """\
+            Seeds weight initialisation, batch order, dropout and the validation split: the
+            same value gives the same model on the same device. The global torch random
+            state is left untouched."""),
+        "verbose": Param(Interval("integer", 0, None, bools=True), """\
+            0 is silent; 1 prints an epoch table and shows a progress bar per epoch."""),
+        "callbacks": Param(Check(_check_callbacks, "list of skorch callbacks or None"), """\
+            Extra skorch callbacks (copied, never modified), e.g.
+            ``skorch.callbacks.Checkpoint``."""),
+        "accelerator": Param(Check(check_accelerator_type, "accelerate.Accelerator or None"),
+                             """\
+            Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``): data
+            parallelism over the processes of ``accelerate launch`` (multi-GPU), the
+            accelerator's mixed precision and gradient accumulation. Gradient clipping
+            (``grad_clip``) goes through the accelerator; ``precision`` must stay ``"32"``;
+            with more than one process ``random_state`` must be an int. The fitted model no
+            longer refers to the accelerator, and pickling or :func:`sk_rnn.save` stores
+            ``accelerator=None``. ``None`` trains in this process on ``device``."""),
+    }
 
     #: Use the fused Adam/AdamW kernel. Opt-in per estimator: it changes the trained
     #: weights in the last bits, so results recorded with the loop version would move.
@@ -175,6 +179,12 @@ class RNNTrainingMixin:
         if state.get("accelerator") is not None:
             state = {**state, "accelerator": None}
         return state
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether ``fit`` has run to the end (it sets ``net_`` last but for attributes
+        derived from it); scikit-learn's :func:`~sklearn.utils.validation.check_is_fitted`
+        and every sk_rnn function that needs a fitted estimator ask this."""
+        return "net_" in vars(self)
 
     def _clear_fitted_state(self) -> None:
         """Forget everything a previous ``fit`` learnt, so that a ``fit`` that fails
@@ -193,107 +203,25 @@ class RNNTrainingMixin:
             raise
 
     # -- parameters -------------------------------------------------------------------
-    def _validate_shared_params(self) -> None:
-        if self.cell_type not in CELLS:
-            raise ValueError(
-                f"cell_type must be one of {sorted(CELLS)}, got {self.cell_type!r}."
-            )
-        for name in ("hidden_size", "num_layers", "embedding_dim", "max_epochs",
-                     "batch_size", "patience"):
-            if hasattr(self, name):  # embedding_dim exists only where the input is text
-                _check_number(getattr(self, name), name, 1, None, integer=True)
-        _check_number(self.dropout, "dropout", 0, 1, high_open=True)
-        _check_number(self.lr, "lr", 0, None, low_open=True)
-        _check_number(self.weight_decay, "weight_decay", 0, None)
-        _check_number(self.grad_clip, "grad_clip", 0, None, low_open=True, allow_none=True)
-        _check_number(self.validation_fraction, "validation_fraction", 0, 1,
-                      low_open=True, high_open=True)
-        if not isinstance(getattr(self, "bidirectional", False), (bool, np.bool_)):
-            raise ValueError(f"bidirectional must be True or False, got {self.bidirectional!r}.")
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise ValueError(
-                f"early_stopping must be True or False, got {self.early_stopping!r}."
-            )
-        self._optimizer_class()
-        if self.precision not in PRECISIONS:
-            raise ValueError(
-                f"precision must be one of {list(PRECISIONS)}, got {self.precision!r}."
-            )
-        if getattr(self, "accelerator", None) is not None:
-            from ._accelerate import check_accelerator
-
-            check_accelerator(self)
-        _check_number(int(self.verbose) if isinstance(self.verbose, (bool, np.bool_))
-                      else self.verbose, "verbose", 0, None, integer=True)
-        if self.callbacks is not None and (
-            not isinstance(self.callbacks, (list, tuple))
-            or not all(
-                isinstance(cb, Callback)
-                or (isinstance(cb, tuple) and len(cb) == 2 and isinstance(cb[1], Callback))
-                for cb in self.callbacks
-            )
-        ):
-            raise ValueError(
-                "callbacks must be None or a list of skorch callbacks (or (name, callback) "
-                f"pairs), got {self.callbacks!r}."
-            )
-
-    def _optimizer_class(self) -> type[torch.optim.Optimizer]:
-        opt = self.optimizer
-        if isinstance(opt, str) and opt.lower() in OPTIMIZERS:
-            return OPTIMIZERS[opt.lower()]
-        if isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer):
-            return opt
-        raise ValueError(
-            f"optimizer must be one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer "
-            f"subclass, got {opt!r}."
-        )
-
-    def _resolve_device(self) -> torch.device:
-        """The torch device that ``device`` names (checked, CUDA availability included);
-        with an accelerator, the accelerator's device (``device`` must agree with it)."""
-        accelerator = getattr(self, "accelerator", None)
-        if accelerator is None:
-            return self._requested_device()
-        placed = torch.device(accelerator.device)
-        if self.device != "auto":
-            requested = self._requested_device()
-            if requested.type != placed.type or (
-                requested.index is not None and requested.index != (placed.index or 0)
-            ):
-                raise ValueError(
-                    f"device={self.device!r} but the accelerator places the model on "
-                    f"{placed}; leave device='auto' (the default) when passing an "
-                    "accelerator."
-                )
-        return placed
+    def _validate_params(self) -> None:
+        """Check every parameter against its specification, then how they combine with
+        the way of training. Subclasses add checks that involve several parameters."""
+        validate_params(self)
+        training_backend(self.accelerator).check(self)
 
     def _requested_device(self) -> torch.device:
-        device = self.device
-        if isinstance(device, torch.device):
-            device = str(device)
-        if device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        if not isinstance(device, str):
-            raise ValueError(
-                f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}."
-            )
-        try:
-            resolved = torch.device(device)
-        except RuntimeError:
-            raise ValueError(
-                f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}."
-            ) from None
-        if resolved.type not in ("cpu", "cuda"):
-            raise ValueError(f"device must be 'auto', 'cpu' or a CUDA device, got {device!r}.")
+        """The device ``device`` names, checked to be usable on this machine."""
+        resolved = parse_device("device", self.device)
         if resolved.type == "cuda":
             if not torch.cuda.is_available():
-                raise ValueError(f"device={device!r} but CUDA is not available on this machine.")
+                raise ValueError(
+                    f"device={self.device!r} but CUDA is not available on this machine."
+                )
             index = resolved.index or 0
             if index >= torch.cuda.device_count():
                 raise ValueError(
-                    f"device={device!r} but only {torch.cuda.device_count()} CUDA device(s) "
-                    "are visible."
+                    f"device={self.device!r} but only {torch.cuda.device_count()} CUDA "
+                    "device(s) are visible."
                 )
         return resolved
 
@@ -307,19 +235,46 @@ class RNNTrainingMixin:
         return dtype
 
     # -- training ---------------------------------------------------------------------
-    def _split_indices(self, n: int, stratify, rng: np.random.RandomState):
-        """Train and validation indices (validation None when it cannot be made)."""
+    def _validation_size(self, n: int, *, enough: Callable[[int, int], bool] | None = None,
+                         too_few: str, without: str = "early stopping",
+                         stacklevel: int = 4) -> int | None:
+        """How many of ``n`` training units (samples, windows, tokens) to hold out for
+        validation: ``validation_fraction`` of them, or None, with a warning, when the
+        split cannot be made.
+
+        Parameters
+        ----------
+        n : int
+            Units available.
+        enough : callable or None, default=None
+            ``enough(n_valid, n_train)``: whether both parts are usable; None asks for at
+            least one validation and two training units.
+        too_few : str
+            Why the split fails, for the warning (``"too few samples (12) for ..."``).
+        without : str, default="early stopping"
+            What training goes without, for the warning.
+        stacklevel : int, default=4
+            Of the warning.
+        """
+        n_valid = int(round(self.validation_fraction * n))
+        usable = enough(n_valid, n - n_valid) if enough is not None else (
+            n_valid >= 1 and n - n_valid >= 2)
+        if usable:
+            return n_valid
+        warnings.warn(f"{type(self).__name__}: {too_few}; training without {without}.",
+                      UserWarning, stacklevel=stacklevel)
+        return None
+
+    def _random_split(self, n: int, stratify, rng: np.random.RandomState):
+        """Train and validation indices of a random (stratified where possible) hold-out;
+        validation None without early stopping or when it cannot be made."""
         indices = np.arange(n)
         if not self.early_stopping:
             return indices, None
-        n_valid = int(round(self.validation_fraction * n))
-        if n_valid < 1 or n - n_valid < 2:
-            warnings.warn(
-                f"{type(self).__name__}: too few samples ({n}) for a validation split of "
-                f"{self.validation_fraction}; training without early stopping.",
-                UserWarning,
-                stacklevel=3,
-            )
+        n_valid = self._validation_size(
+            n, too_few=f"too few samples ({n}) for a validation split of "
+                       f"{self.validation_fraction}", stacklevel=4)
+        if n_valid is None:
             return indices, None
         if stratify is not None:
             _, counts = np.unique(stratify, return_counts=True)
@@ -330,10 +285,10 @@ class RNNTrainingMixin:
         )
         return np.sort(train), np.sort(valid)
 
-    def _make_callbacks(self) -> list:
-        accelerator = getattr(self, "accelerator", None)
-        # one progress bar per machine, not per process
-        show_bar = self.verbose and (accelerator is None or accelerator.is_local_main_process)
+    def _make_callbacks(self, backend: LocalTraining) -> list:
+        """The progress bar (when ``verbose`` and the backend shows one) and copies of
+        the user's ``callbacks``."""
+        show_bar = self.verbose and backend.show_progress
         callbacks = [("progress_bar", IteratorProgressBar())] if show_bar else []
         if self.callbacks:
             callbacks.extend(copy.deepcopy(list(self.callbacks)))
@@ -393,7 +348,7 @@ class RNNTrainingMixin:
         rng = check_random_state(self.random_state)
         seed = self._training_seed(rng)
         if split is None:
-            train_idx, valid_idx = self._split_indices(len(sequences), stratify, rng)
+            train_idx, valid_idx = self._random_split(len(sequences), stratify, rng)
         else:
             train_idx, valid_idx = split(len(sequences), rng)
         train_ds = dataset(sequences.subset(train_idx), y[train_idx])
@@ -451,19 +406,12 @@ best_possible, monitor_callbacks
             Callbacks used with or without a validation set (a learning-rate schedule
             by batch, say); they run after the monitor callbacks.
         """
-        device = self._resolve_device()
+        backend = training_backend(self.accelerator)
+        device = backend.device(self._requested_device, self.device)
         amp_dtype = self._amp_dtype(device)
-        accelerator = getattr(self, "accelerator", None)
-        net_class, net_params, sink = RNNNet, {"device": str(device)}, print
-        if accelerator is not None:
-            from ._accelerate import AcceleratedRNNNet, main_process_print
-
-            net_class, sink = AcceleratedRNNNet, main_process_print
-            # the accelerator moves the module and the batches (skorch wants device=None)
-            net_params = {"accelerator": accelerator,
-                          "device": None if accelerator.device_placement else str(device)}
+        net_params = backend.net_params(device, self.verbose)
         train_split = None
-        callbacks = self._make_callbacks()
+        callbacks = self._make_callbacks(backend)
         if valid_ds is not None:
             train_split = predefined_split(valid_ds)
             callbacks.extend(monitor_callbacks or [])
@@ -473,37 +421,29 @@ best_possible, monitor_callbacks
                 ("early_stopping", BoundedEarlyStopping(
                     monitor=monitor, lower_is_better=lower_is_better,
                     best_possible=best_possible, patience=self.patience, load_best=True,
-                    sink=sink if self.verbose else silent,
+                    sink=backend.sink if self.verbose else silent,
                 ))
             )
         extra = {f"criterion__{k}": v for k, v in (criterion_params or {}).items()}
         for key, value in (iterator_params or {}).items():
             extra[f"iterator_train__{key}"] = value
             extra[f"iterator_valid__{key}"] = value
-        if self._fuse_optimizer and self._optimizer_class() in _FUSED_OPTIMIZERS:
+        if self._fuse_optimizer and optimizer_class(self.optimizer) in _FUSED_OPTIMIZERS:
             # One fused kernel per step instead of a loop over the parameters: on CPU
             # about 5x faster for Adam, which matters once embeddings are large.
             extra["optimizer__fused"] = True
         if device.type == "cuda":
             extra["iterator_train__pin_memory"] = True
             extra["iterator_valid__pin_memory"] = True
-        if not self.verbose:
-            if accelerator is None:
-                extra["callbacks__print_log"] = None
-            else:  # skorch's AccelerateMixin always sets the epoch table's sink
-                net_params["callbacks__print_log__sink"] = silent
         cuda_devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda_devices):
             torch.manual_seed(seed)
             module = build_module()
-            if accelerator is not None and accelerator.num_processes > 1:
-                # Same initial weights everywhere (DDP also broadcasts them), but each
-                # process its own dropout masks.
-                torch.manual_seed(seed + accelerator.process_index)
-            net = net_class(
+            backend.seed_process(seed)
+            net = backend.net_class(
                 module=module,
                 criterion=criterion,
-                optimizer=self._optimizer_class(),
+                optimizer=optimizer_class(self.optimizer),
                 optimizer__weight_decay=self.weight_decay,
                 lr=self.lr,
                 max_epochs=self.max_epochs,
@@ -527,15 +467,19 @@ best_possible, monitor_callbacks
         self.n_iter_ = len(net.history)
         self.device_ = device
 
-    def _inference_device(self) -> torch.device:
-        """The device of the fitted net, checked to be usable on this machine."""
+    # -- inference --------------------------------------------------------------------
+    def _inference_module(self) -> tuple[torch.nn.Module, torch.device]:
+        """The fitted module, put in evaluation mode, and its device (checked to be
+        usable on this machine). Run it under :func:`torch.inference_mode`."""
+        module = self.net_.module_
+        module.eval()
         device = self.net_._compute_device()
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(
                 f"this model was trained on {device} but CUDA is not available here; "
                 "unpickle it on a machine with CUDA, or refit it with device='cpu'."
             )
-        return device
+        return module, device
 
     def _forward(self, sequences: Sequences, batch_size: int = 256) -> np.ndarray:
         """Outputs of the fitted module for ``sequences``, in their original order.
@@ -544,16 +488,11 @@ best_possible, monitor_callbacks
         unpacked), under :func:`torch.inference_mode`.
         """
         net = self.net_
-        module = net.module_
-        module.eval()
-        device = self._inference_device()
-        order = np.argsort(sequences.lengths, kind="stable")
-        batches = equal_length_batches(order, sequences.lengths, batch_size)
-        chunks = []
+        module, device = self._inference_module()
+        chunks, order = [], []
         autocast = net._autocast() if net.amp_dtype is not None else None
         with torch.inference_mode():
-            for idx in batches:
-                X, _ = pad_collate([(sequences.data[i], None) for i in idx])
+            for idx, X in length_batches(sequences.data, sequences.lengths, batch_size):
                 x = X["x"].to(device, non_blocking=True)
                 if autocast is not None:
                     with autocast:
@@ -561,9 +500,10 @@ best_possible, monitor_callbacks
                 else:
                     out = module(x, X["lengths"])
                 chunks.append(out.float().cpu())
+                order.append(idx)
         outputs = torch.cat(chunks).numpy()
         result = np.empty_like(outputs)
-        result[np.concatenate(batches)] = outputs
+        result[np.concatenate(order)] = outputs
         return result
 
 

@@ -13,15 +13,18 @@ from collections.abc import Callable
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
-from skorch.dataset import unpack_data
+from skorch.dataset import Dataset, unpack_data
 from skorch.utils import TeeGenerator
 from torch.optim.lr_scheduler import ReduceLROnPlateau
+
+from ._registry import register_reference
 
 __all__ = [
     "OPTIMIZERS",
     "PRECISIONS",
     "BoundedEarlyStopping",
     "IteratorProgressBar",
+    "LocalTraining",
     "RNNNet",
     "optimizer_class",
     "plateau_schedule",
@@ -35,6 +38,8 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "rmsprop": torch.optim.RMSprop,
     "adagrad": torch.optim.Adagrad,
 }
+# what the nets of sk_rnn's estimators name: optimizers, the stock losses, skorch's dataset
+register_reference(*OPTIMIZERS.values(), torch.nn.CrossEntropyLoss, torch.nn.MSELoss, Dataset)
 # Optimizers whose fused implementation runs on CPU and CUDA (torch >= 2.4).
 _FUSED_OPTIMIZERS = (
     (torch.optim.Adam, torch.optim.AdamW)
@@ -243,3 +248,42 @@ def optimizer_class(optimizer) -> type[torch.optim.Optimizer]:
         f"optimizer must be one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer "
         f"subclass, got {optimizer!r}."
     )
+
+
+class LocalTraining:
+    """How an estimator trains when no accelerator is given: one process, on the device
+    its ``device`` parameter names, with a plain :class:`RNNNet`.
+
+    The estimators talk to this hook only; :class:`sk_rnn._accelerate.AcceleratedTraining`
+    is the other implementation (chosen by :func:`sk_rnn._accelerate.training_backend`).
+    """
+
+    #: The skorch net class that trains.
+    net_class: type[NeuralNet] = RNNNet
+    #: Whether this process shows a progress bar when ``verbose`` asks for one.
+    show_progress = True
+
+    @staticmethod
+    def sink(*args, **kwargs) -> None:
+        """Where early-stopping messages go: ``print``."""
+        print(*args, **kwargs)
+
+    def check(self, estimator) -> None:
+        """Check how the estimator's parameters combine with this way of training
+        (nothing to check here)."""
+
+    def device(self, requested: Callable[[], torch.device], device) -> torch.device:
+        """The device to train on: the one the ``device`` parameter names (checked by
+        ``requested()``)."""
+        return requested()
+
+    def net_params(self, device: torch.device, verbose: int) -> dict:
+        """Keyword arguments of :attr:`net_class` that depend on the way of training."""
+        params: dict = {"device": str(device)}
+        if not verbose:
+            params["callbacks__print_log"] = None
+        return params
+
+    def seed_process(self, seed: int) -> None:
+        """Seed what follows the initial weights (dropout) in this process: already done
+        by the caller's ``torch.manual_seed(seed)``."""

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 import torch
 from scipy import sparse
 from torch.utils.data import DataLoader, Dataset, Sampler
+
+from ._registry import register_reference
 
 __all__ = [
     "Sequences",
@@ -28,6 +30,7 @@ __all__ = [
     "SequenceDataset",
     "LengthBucketSampler",
     "equal_length_batches",
+    "length_batches",
     "SequenceLoader",
     "pad_collate",
     "PairDataset",
@@ -367,6 +370,7 @@ class SequenceDataset(Dataset):
         return self.sequences.data[i], (None if self.y is None else self.y[i])
 
 
+@register_reference
 def pad_collate(batch: list) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
     """Pad a list of ``(sequence, target)`` pairs to the batch's longest sequence.
 
@@ -419,6 +423,7 @@ class PairDataset(Dataset):
         return self.sources.data[i], self.targets[i]
 
 
+@register_reference
 def pair_collate(batch: list) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """Pad a list of (source, framed target) pairs for teacher-forced training.
 
@@ -449,8 +454,8 @@ def equal_length_batches(
 
     Every run of equal lengths is cut into full batches; the remainders of the runs are
     pooled, in length order, into mixed batches. Batches of one length need no padding and
-    run through the recurrent layer unpacked, which on CPU is up to 2.6x faster than a
-    packed batch (oneDNN's fused LSTM kernel); the few mixed batches are packed in
+    run through the recurrent layer unpacked, which on CPU is faster than a packed batch
+    (oneDNN's fused LSTM kernel); the few mixed batches are packed in
     training and run through :func:`sk_rnn.nn.encoder.run_padded` at inference.
 
     Parameters
@@ -484,6 +489,34 @@ def equal_length_batches(
         rest = np.roll(rest, -(offset % len(rest)))
     batches.extend(rest[i : i + batch_size] for i in range(0, len(rest), batch_size))
     return batches
+
+
+def length_batches(
+    data: list[np.ndarray], lengths: np.ndarray, batch_size: int
+) -> Iterator[tuple[np.ndarray, dict[str, torch.Tensor]]]:
+    """Inference batches grouped by length: :func:`equal_length_batches` over the
+    sequences sorted by length, each padded by :func:`pad_collate`.
+
+    Parameters
+    ----------
+    data : list of ndarray
+        The sequences.
+    lengths : ndarray of int
+        Length of every sequence.
+    batch_size : int
+        Maximum batch size.
+
+    Yields
+    ------
+    indices : ndarray of int
+        Positions in ``data`` of the batch's sequences.
+    batch : dict
+        ``{"x": padded tensor, "lengths": int64 tensor}``.
+    """
+    order = np.argsort(lengths, kind="stable")
+    for indices in equal_length_batches(order, lengths, batch_size):
+        batch, _ = pad_collate([(data[i], None) for i in indices])
+        yield indices, batch
 
 
 class LengthBucketSampler(Sampler):
@@ -538,6 +571,7 @@ class LengthBucketSampler(Sampler):
             yield batches[b].tolist()
 
 
+@register_reference
 class SequenceLoader(DataLoader):
     """A :class:`~torch.utils.data.DataLoader` over a :class:`SequenceDataset` that
     batches by length and pads each batch to its own maximum.
@@ -588,14 +622,3 @@ class SequenceLoader(DataLoader):
                 collate_fn=collate_fn,
                 **kwargs,
             )
-
-
-def check_positive_int(value, name: str, allow_none: bool = False) -> None:
-    """Raise ``ValueError`` unless ``value`` is an integer >= 1 (or None if allowed)."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(
-            f"{name} must be a positive integer{' or None' if allow_none else ''}, "
-            f"got {value!r}."
-        )

@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ._registry import register_reference
+
 __all__ = ["TokenStream", "StreamLoader", "n_streams"]
 
 
@@ -45,6 +47,7 @@ def n_streams(n_tokens: int, batch_size: int, sequence_length: int) -> int:
     return max(0, min(batch_size, (n_tokens - 1) // sequence_length))
 
 
+@register_reference
 class StreamLoader:
     """Contiguous batches of a :class:`TokenStream` for truncated BPTT.
 

@@ -15,6 +15,8 @@ import torch
 from numpy.lib.stride_tricks import sliding_window_view
 from torch.utils.data import Dataset
 
+from ._registry import register_reference
+
 __all__ = [
     "SCALINGS",
     "WINDOW_NORMALIZATIONS",
@@ -178,6 +180,7 @@ class WindowDataset(Dataset):
         return (self.windows.inputs[i], future), self.y[i]
 
 
+@register_reference
 def window_collate(batch: list) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """Stack :class:`WindowDataset` items into ``({"x", "future"}, y)`` float32 tensors."""
     x = torch.from_numpy(np.stack([item[0][0] for item in batch]).astype(np.float32))

@@ -7,24 +7,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin, clone
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
-from ._base import BaseRNNEstimator, fill_shared_doc, store_params
+from ._base import BaseRNNEstimator, store_params
+from ._params import Boolean, Check, Interval, Options, Param, document_params
+from ._registry import register_estimator
 from ._sequences import (
     KIND_DESCRIPTIONS,
     Sequences,
-    check_positive_int,
     infer_input_kind,
     to_numeric_sequences,
     to_token_sequences,
 )
 from ._typing import ArrayLike, EmbeddingsLike, RandomStateLike
 from .nn import POOLINGS, SequenceModel
-from .text import UNK_ID, TextVectorizer, build_embedding_matrix, check_texts
+from .text import (
+    UNK_ID,
+    VECTORIZER,
+    TextVectorizer,
+    build_embedding_matrix,
+    build_vectorizer,
+    check_texts,
+)
 
 __all__ = ["RNNClassifier", "RNNRegressor"]
 
@@ -37,34 +45,49 @@ class _SequenceEstimator(BaseRNNEstimator):
     time, and checks that predict sees the same kind of input as fit.
     """
 
+    _params = {
+        "embedding_dim": """\
+            Token embedding size (text and token-id input only).""",
+        "pooling": Param(Options(POOLINGS), """\
+            How the per-step outputs become one vector: the final hidden state(s), or a
+            masked mean, max or attention-weighted sum over the steps."""),
+        "max_length": Param(Interval("integer", 1, None, none=True, text="a positive integer"),
+                            "Keep the first ``max_length`` steps (tokens) of each sequence."),
+        "vectorizer": Param(VECTORIZER, """\
+            Text input only: the tokeniser, as a :class:`TextVectorizer` (cloned) or a dict
+            of its parameters. ``None`` means ``TextVectorizer(normalize_digits=True)``
+            (lower-cased words and punctuation, digits folded to ``0``: phone numbers and
+            prices are strong signals in spam, their exact digits are not)."""),
+        "embeddings": Param(Check(None, "str, dict, gensim KeyedVectors, ndarray or None"),
+                            """\
+            Pretrained word vectors: a word2vec/GloVe text file, a dict of word to vector, a
+            gensim ``KeyedVectors`` or an ``(n_tokens, dim)`` array. Their size replaces
+            ``embedding_dim``; words without a vector are initialised at random."""),
+        "freeze_embeddings": Param(Boolean(), "Keep pretrained embeddings fixed during training."),
+        "standardize": Param(Boolean(), """\
+            Numeric input only: scale each feature to zero mean and unit variance using the
+            training data."""),
+    }
+
     def _validate_params(self) -> None:
-        self._validate_shared_params()
-        if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {self.pooling!r}.")
-        check_positive_int(self.max_length, "max_length", allow_none=True)
-        for name in ("standardize", "freeze_embeddings"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
-        if not (
-            self.vectorizer is None
-            or isinstance(self.vectorizer, (dict, TextVectorizer))
-        ):
-            raise ValueError(
-                "vectorizer must be None, a dict of TextVectorizer parameters or a "
-                f"TextVectorizer, got {type(self.vectorizer).__name__}."
-            )
+        super()._validate_params()
         if isinstance(self.vectorizer, dict):
             self._make_vectorizer()  # unknown keys fail here, whatever the input
 
     def _make_vectorizer(self) -> TextVectorizer:
-        if self.vectorizer is None:
-            return TextVectorizer(normalize_digits=True)
-        if isinstance(self.vectorizer, dict):
-            try:
-                return TextVectorizer(**self.vectorizer)
-            except TypeError as error:
-                raise ValueError(f"vectorizer: {error}") from None
-        return clone(self.vectorizer)
+        return build_vectorizer(self.vectorizer, "vectorizer", {"normalize_digits": True},
+                                merge=False)
+
+    def _prepare_fit(self, X, y) -> Sequences:
+        """Check the parameters and that ``y`` is a collection of targets, then prepare
+        ``X`` (learning its vocabulary or scaling)."""
+        self._validate_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        _check_y_container(y)
+        return self._prepare_X(X, reset=True)
 
     def _prepare_X(self, X, *, reset: bool) -> Sequences:
         """Validate ``X`` and turn it into scaled, truncated sequences."""
@@ -221,7 +244,8 @@ def _none_message(y) -> str | None:
     return None
 
 
-@fill_shared_doc
+@register_estimator
+@document_params
 class RNNClassifier(ClassifierMixin, _SequenceEstimator):
     """Recurrent neural network classifier for text and numeric sequences.
 
@@ -233,28 +257,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
 
     Parameters
     ----------
-    {shared_parameters}
-    pooling : {"last", "mean", "max", "attention"}, default="max"
-        How the per-step outputs become one vector: the final hidden state(s), or a
-        masked mean, max or attention-weighted sum over the steps.
-    max_length : int or None, default=500
-        Keep the first ``max_length`` steps (tokens) of each sequence.
-    vectorizer : dict, TextVectorizer or None, default=None
-        Text input only: the tokeniser, as a :class:`TextVectorizer` (cloned) or a dict of
-        its parameters. ``None`` means ``TextVectorizer(normalize_digits=True)``
-        (lower-cased words and punctuation, digits folded to ``0``: phone numbers and
-        prices are strong signals in spam, their exact digits are not).
-    embeddings : str, dict, gensim KeyedVectors, ndarray or None, default=None
-        Pretrained word vectors: a word2vec/GloVe text file, a dict of word to vector, a
-        gensim ``KeyedVectors`` or an ``(n_tokens, dim)`` array. Their size replaces
-        ``embedding_dim``; words without a vector are initialised at random.
-    freeze_embeddings : bool, default=False
-        Keep pretrained embeddings fixed during training.
-    standardize : bool, default=True
-        Numeric input only: scale each feature to zero mean and unit variance using the
-        training data.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn.
+    {parameters}
 
     Attributes
     ----------
@@ -294,6 +297,12 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
     """
+
+    _params = {
+        "class_weight": Param(Check(None, 'dict, "balanced" or None'), """\
+            Weights of the classes in the loss, as in scikit-learn (checked against the
+            classes in ``fit``)."""),
+    }
 
     def __init__(
         self,
@@ -352,13 +361,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         return self._fit_cleanly(self._fit_classifier, X, y)
 
     def _fit_classifier(self, X, y) -> RNNClassifier:
-        self._validate_params()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        _check_y_container(y)
-        sequences = self._prepare_X(X, reset=True)
+        sequences = self._prepare_fit(X, y)
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         message = _none_message(y)
         if message:
@@ -427,7 +430,8 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         return tags
 
 
-@fill_shared_doc
+@register_estimator
+@document_params
 class RNNRegressor(RegressorMixin, _SequenceEstimator):
     """Recurrent neural network regressor for text and numeric sequences.
 
@@ -436,19 +440,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
 
     Parameters
     ----------
-    {shared_parameters}
-    pooling : {"last", "mean", "max", "attention"}, default="last"
-        How the per-step outputs become one vector.
-    max_length : int or None, default=500
-        Keep the first ``max_length`` steps of each sequence.
-    vectorizer : dict, TextVectorizer or None, default=None
-        Text input only: the tokeniser (see :class:`RNNClassifier`).
-    embeddings : str, dict, gensim KeyedVectors, ndarray or None, default=None
-        Pretrained word vectors (see :class:`RNNClassifier`).
-    freeze_embeddings : bool, default=False
-        Keep pretrained embeddings fixed during training.
-    standardize : bool, default=True
-        Numeric input only: scale each feature with the training statistics.
+    {parameters}
 
     Attributes
     ----------
@@ -532,13 +524,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         return self._fit_cleanly(self._fit_regressor, X, y)
 
     def _fit_regressor(self, X, y) -> RNNRegressor:
-        self._validate_params()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        _check_y_container(y)
-        sequences = self._prepare_X(X, reset=True)
+        sequences = self._prepare_fit(X, y)
         try:
             y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         except ValueError as error:

@@ -6,15 +6,14 @@ estimator passed in is left untouched. ``fit`` on the copy trains a fresh float 
 
 - :func:`quantize` stores the weights of the linear and recurrent layers as int8 and
   quantises the activations on the fly at each call (PyTorch's dynamic quantisation, CPU
-  only); embeddings are stored as 8-bit rows. The model is about 4x smaller, but not
-  faster: PyTorch's int8 LSTM does not beat oneDNN's float one on the CPUs measured.
+  only); embeddings are stored as 8-bit rows. The model becomes about 4x smaller (int8
+  instead of float32 weights); it is meant to be smaller, not faster.
 - :func:`prune` zeroes the fraction ``amount`` of smallest-magnitude weights of every
   weight matrix (per matrix, L1 criterion). The tensors stay dense: the model becomes
   sparse, not faster, and compresses well (``model_size(..., compressed=True)``).
 
-Measured on movie-review polarity with the default LSTM classifier (int8: 3.8x smaller,
-same accuracy, 0.95-0.97x the float model's predict speed), see ``benchmarks/RESULTS.md``
-(``python benchmarks/bench_compression.py``).
+``benchmarks/bench_compression.py`` measures the accuracy, size and predict time of both
+against the float model; its results are in ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -31,38 +30,20 @@ from sklearn.exceptions import NotFittedError
 from torch import nn
 
 from ._base import RNNTrainingMixin
-from .nn import Seq2SeqModel
-from .nn.language_model import LanguageModel
+from ._registry import is_quantized, stepwise_rnns
 
 __all__ = ["model_size", "prune", "quantize"]
 
 Estimator = TypeVar("Estimator")
 
-# Recurrent layers that some code path runs one step at a time through the cell functions
-# (``nn.encoder.run_rnn`` reads their float weights directly): greedy/beam decoding and
-# text generation. Dynamic quantisation would remove those weights, so they stay float.
-_STEPWISE_RNNS: dict[type[nn.Module], tuple[str, ...]] = {
-    Seq2SeqModel: ("decoder",),
-    LanguageModel: ("rnn",),
-}
-
-
-def _is_quantized(module: nn.Module) -> bool:
-    """Whether ``module`` holds layers of PyTorch's quantised modules (``torch.ao``)."""
-    return any(type(sub).__module__.startswith("torch.ao.nn.quantized")
-               for sub in module.modules())
-
-
 def _fitted_module(estimator, function: str) -> nn.Module:
     if not isinstance(estimator, RNNTrainingMixin):
         raise TypeError(
             f"{function}(estimator): estimator must be a fitted sk_rnn estimator "
-            f"(RNNClassifier, RNNRegressor, Seq2SeqTranslator, RNNForecaster or "
-            f"TextGenerator), found {type(estimator).__name__}."
+            f"that trains a network, found {type(estimator).__name__}."
         )
-    # not sklearn's check_is_fitted: RNNForecaster is an sktime forecaster, which it
-    # does not accept
-    if getattr(estimator, "net_", None) is None:
+    # not sklearn's check_is_fitted, which does not accept sktime's forecasters
+    if not estimator.__sklearn_is_fitted__():
         raise NotFittedError(
             f"{function}(estimator): this {type(estimator).__name__} is not fitted yet; "
             "call fit before compressing it."
@@ -78,7 +59,7 @@ def _fitted_module(estimator, function: str) -> nn.Module:
 
 def _compressed_copy(estimator: Estimator, function: str) -> tuple[Estimator, nn.Module]:
     """A deep copy of ``estimator`` whose module sits on the CPU in eval mode."""
-    if _is_quantized(_fitted_module(estimator, function)):
+    if is_quantized(_fitted_module(estimator, function)):
         raise ValueError(
             f"{function}(estimator): estimator is already quantized (int8 weights); "
             + ("quantize the original float estimator instead." if function == "quantize"
@@ -94,13 +75,13 @@ def _compressed_copy(estimator: Estimator, function: str) -> tuple[Estimator, nn
 
 
 def _stepwise_rnns(module: nn.Module) -> set[int]:
-    """ids of the recurrent layers that must keep float weights."""
-    keep = set()
-    for sub in module.modules():
-        for cls, names in _STEPWISE_RNNS.items():
-            if isinstance(sub, cls):
-                keep.update(id(getattr(sub, name)) for name in names)
-    return keep
+    """ids of the recurrent layers that must keep float weights: those that some code
+    path runs one step at a time through the cell functions (``nn.encoder.run_rnn`` reads
+    their float weights directly), as their module's class declares them with
+    :func:`~sk_rnn._registry.register_module` (``stepwise``). Dynamic quantisation would
+    remove those weights."""
+    return {id(getattr(sub, name)) for sub in module.modules()
+            for name in stepwise_rnns(type(sub))}
 
 
 def _drop_optimizer(net) -> None:
@@ -127,9 +108,9 @@ def quantize(estimator: Estimator) -> Estimator:
     Weights of ``nn.Linear``, ``nn.LSTM`` and ``nn.GRU`` layers are stored as int8 (per
     tensor scale); activations are quantised at run time. Embeddings are stored as 8-bit
     rows with a scale and offset per row. Plain ``nn.RNN`` layers (not supported by
-    PyTorch's dynamic quantisation) and recurrent layers decoded step by step (the
-    translator's decoder, the text generator's stack) keep float weights; their linear
-    layers are still quantised. The result runs on the CPU only.
+    PyTorch's dynamic quantisation) and the recurrent layers that a module declares as
+    run step by step (the translator's decoder, the text generator's stack) keep float
+    weights; their linear layers are still quantised. The result runs on the CPU only.
 
     Parameters
     ----------

@@ -10,12 +10,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from scipy.stats import norm
 from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
+from sktime.datatypes._dtypekind import DtypeKind
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
-from ._base import RNNTrainingMixin, _check_number, fill_shared_doc, store_params
+from ._base import RNNTrainingMixin, store_params
+from ._forecast_strategies import STRATEGIES, ForecastStrategy, get_strategy
+from ._params import Boolean, Check, Interval, Options, Param, document_params
+from ._registry import register_enum, register_estimator, register_object
 from ._typing import RandomStateLike
 from ._windows import (
     SCALINGS,
@@ -27,14 +30,14 @@ from ._windows import (
     window_collate,
     window_stats,
 )
-from .nn import DISTRIBUTIONS, ForecastModel, GaussianNLLLoss, PinballLoss
+from .nn import DISTRIBUTIONS, HEADS, ForecastHead, ForecastModel
 
 __all__ = ["RNNForecaster"]
 
-STRATEGIES = ("recursive", "direct")
-DEFAULT_QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
+register_object(ForecastingHorizon)  # the types a fitted forecaster holds
+register_enum(DtypeKind)
+
 _PANEL_MTYPES = ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"]
-_SAMPLE_CHUNK = 8192  # rows per forward pass when simulating sample paths
 
 
 def _split_series(frame: pd.DataFrame | None) -> list[tuple[object, pd.DataFrame]]:
@@ -50,21 +53,6 @@ def _split_series(frame: pd.DataFrame | None) -> list[tuple[object, pd.DataFrame
     ]
 
 
-def _interpolate_quantiles(values: np.ndarray, levels: np.ndarray, probs) -> np.ndarray:
-    """Piecewise-linear quantile function through ``values`` at ``levels``, evaluated at
-    ``probs`` (broadcast against ``values[..., 0]``), extrapolated linearly beyond the
-    outermost levels."""
-    probs = np.asarray(probs, dtype=np.float64)
-    shape = np.broadcast_shapes(values.shape[:-1], probs.shape)
-    values = np.broadcast_to(values, (*shape, values.shape[-1]))
-    probs = np.broadcast_to(probs, shape)
-    segment = np.clip(np.searchsorted(levels, probs, side="right") - 1, 0, len(levels) - 2)
-    lo, hi = levels[segment], levels[segment + 1]
-    v_lo = np.take_along_axis(values, segment[..., None], axis=-1)[..., 0]
-    v_hi = np.take_along_axis(values, segment[..., None] + 1, axis=-1)[..., 0]
-    return v_lo + (probs - lo) / (hi - lo) * (v_hi - v_lo)
-
-
 class ValidPointError(Callback):
     """Record ``valid_point_mse``: the mean squared error of the point forecasts (mean
     or median) on the validation windows, in normalised units.
@@ -75,20 +63,19 @@ class ValidPointError(Callback):
 
     Parameters
     ----------
-    median_index : int or None
-        Position of the median among the quantile outputs; ``None`` for the Gaussian
-        head (whose first output is the mean).
+    head : ForecastHead
+        The network's head, which gives the point forecast of its outputs.
     """
 
-    def __init__(self, median_index: int | None = None) -> None:
-        self.median_index = median_index
+    def __init__(self, head: ForecastHead) -> None:
+        self.head = head
 
     def on_epoch_end(self, net, dataset_valid=None, **kwargs) -> None:
         """Score the validation windows after every epoch."""
         if dataset_valid is None:
             return
         params = net.forward(dataset_valid, training=False).float()
-        point = params[..., 0 if self.median_index is None else self.median_index]
+        point = self.head.point(params)
         target = torch.as_tensor(dataset_valid.y, dtype=point.dtype)
         net.history.record("valid_point_mse", float(((point - target) ** 2).mean()))
 
@@ -115,7 +102,8 @@ def _check_probabilities(value, name: str) -> float | list[float]:
     return [float(v) for v in values] if is_list else float(value)
 
 
-@fill_shared_doc
+@register_estimator
+@document_params
 class RNNForecaster(RNNTrainingMixin, BaseForecaster):
     """Recurrent neural network forecaster (RNN, LSTM or GRU) with prediction intervals.
 
@@ -127,79 +115,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
 
     Parameters
     ----------
-    window_length : int, default=24
-        Past steps the network reads. If the shortest series is too short for this window
-        (it needs ``window_length + horizon + 1`` points, two training windows), the window
-        shrinks to half of what the series allows, with a warning.
-    strategy : {"recursive", "direct"}, default="recursive"
-        ``"recursive"``: a one-step model fed its own forecasts; ``fh`` is optional in
-        ``fit`` and any horizon can be predicted. Prediction intervals come from simulated
-        sample paths. ``"direct"``: one output per step of the horizon; ``fh`` is
-        required in ``fit`` and ``predict`` cannot go beyond its last step.
-    scaling : {"standard", "robust", "minmax"} or None, default="standard"
-        Per-series, per-variable scaling of ``y`` (after the log if ``log_transform``),
-        with the statistics of the training data.
-    log_transform : bool, default=False
-        Model ``log(y)`` (needs strictly positive ``y``), for multiplicative series whose
-        seasonal swings grow with the level. Forecasts are then medians.
-    window_normalization : {"last", "mean", "standard"} or None, default="last"
-        Normalise each window, and its targets, by the window's own statistics: subtract
-        its last value or its mean, or standardise it by its mean and standard deviation
-        (reversible instance normalisation). The network then learns changes rather than
-        levels: the main lever for trending series.
-    distribution : {"gaussian", "quantile"}, default="gaussian"
-        Predictive distribution per step: a Gaussian (mean and standard deviation, trained
-        by negative log-likelihood) or a set of ``quantiles`` (trained by the pinball loss,
-        monotone by construction). Point forecasts are the mean or the median.
-    quantiles : sequence of float in (0, 1) or None, default=None
-        Quantile levels of the quantile head; ``None`` means
-        ``(0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)``. The median is always
-        added. Other levels are interpolated, and extrapolated linearly beyond the
-        outermost ones.
-    n_sample_paths : int, default=200
-        Simulated paths per series for the intervals of the recursive strategy (and for
-        ``predict_var`` where no closed form exists).
-    linear_skip : bool, default=False
-        Add a linear autoregression on the (normalised) window to the network's location
-        output, which carries trend and seasonality from the first epoch.
-    calibrate_intervals : bool, default=True
-        Widen the predictive spread by the over-confidence measured on the most recent
-        ``validation_fraction`` of the windows. With early stopping those are its
-        validation windows; without, a first fit leaves them out to measure it and a
-        second fit uses all windows (twice the training time).
-    cell_type : {"rnn", "lstm", "gru"}, default="lstm"
-        Recurrent cell.
-    hidden_size : int, default=64
-        Hidden units per direction and layer.
-    num_layers : int, default=1
-        Stacked recurrent layers.
-    bidirectional : bool, default=False
-        Read each window in both directions.
-    dropout : float in [0, 1), default=0.0
-        Dropout on the window, between recurrent layers and before the head.
-    max_epochs : int, default=200
-        Maximum passes over the training windows.
-    batch_size : int, default=32
-        Windows per batch.
-    lr : float, default=1e-3
-        Learning rate.
-    optimizer, weight_decay, grad_clip, precision, device, random_state, verbose, \
-callbacks
-        As below.
-    validation_fraction : float in (0, 1), default=0.1
-        Share of the windows, the most recent ones, held out for early stopping and for
-        interval calibration.
-    early_stopping : bool, default=False
-        Stop when the loss on the held-out windows stops improving and keep the best
-        weights. Off by default: on short series the few held-out windows are too noisy
-        a guide (on airline folds it stopped some runs after 11 epochs, at 25-64 % sMAPE);
-        turn it on for long series and large panels.
-    patience : int, default=20
-        Epochs without improvement before stopping.
-
-    Shared parameters
-    -----------------
-    {shared_parameters}
+    {parameters}
 
     Attributes
     ----------
@@ -264,6 +180,61 @@ callbacks
     # predict and update read the data seen so far (``self._y``, ``self._X``).
     _config = {"remember_data": True}
 
+    _params = {
+        "window_length": Param(Interval("integer", 1, None), """\
+            Past steps the network reads. If the shortest series is too short for this
+            window (it needs ``window_length + horizon + 1`` points, two training windows),
+            the window shrinks to half of what the series allows, with a warning."""),
+        "strategy": Param(Options(STRATEGIES), """\
+            ``"recursive"``: a one-step model fed its own forecasts; ``fh`` is optional in
+            ``fit`` and any horizon can be predicted. Prediction intervals come from
+            simulated sample paths. ``"direct"``: one output per step of the horizon; ``fh``
+            is required in ``fit`` and ``predict`` cannot go beyond its last step."""),
+        "scaling": Param(Options(SCALINGS), """\
+            Per-series, per-variable scaling of ``y`` (after the log if ``log_transform``),
+            with the statistics of the training data."""),
+        "log_transform": Param(Boolean(), """\
+            Model ``log(y)`` (needs strictly positive ``y``), for multiplicative series
+            whose seasonal swings grow with the level. Forecasts are then medians."""),
+        "window_normalization": Param(Options(WINDOW_NORMALIZATIONS), """\
+            Normalise each window, and its targets, by the window's own statistics:
+            subtract its last value or its mean, or standardise it by its mean and standard
+            deviation (reversible instance normalisation). The network then learns changes
+            rather than levels: the main lever for trending series."""),
+        "distribution": Param(Options(DISTRIBUTIONS), """\
+            Predictive distribution per step: a Gaussian (mean and standard deviation,
+            trained by negative log-likelihood) or a set of ``quantiles`` (trained by the
+            pinball loss, monotone by construction). Point forecasts are the mean or the
+            median."""),
+        "quantiles": Param(Check(None, "sequence of float in (0, 1) or None"), """\
+            Quantile levels of the quantile head (checked in ``fit`` when
+            ``distribution="quantile"``); ``None`` means ``(0.025, 0.05, 0.1, 0.25, 0.5,
+            0.75, 0.9, 0.95, 0.975)``. The median is always added. Other levels are
+            interpolated, and extrapolated linearly beyond the outermost ones."""),
+        "n_sample_paths": Param(Interval("integer", 2, None), """\
+            Simulated paths per series for the intervals of the recursive strategy (and
+            for ``predict_var`` where no closed form exists)."""),
+        "linear_skip": Param(Boolean(), """\
+            Add a linear autoregression on the (normalised) window to the network's
+            location output, which carries trend and seasonality from the first epoch."""),
+        "calibrate_intervals": Param(Boolean(), """\
+            Widen the predictive spread by the over-confidence measured on the most recent
+            ``validation_fraction`` of the windows. With early stopping those are its
+            validation windows; without, a first fit leaves them out to measure it and a
+            second fit uses all windows (twice the training time)."""),
+        "bidirectional": "Read each window in both directions.",
+        "dropout": "Dropout on the window, between recurrent layers and before the head.",
+        "max_epochs": "Maximum passes over the training windows.",
+        "batch_size": "Windows per batch.",
+        "validation_fraction": """\
+            Share of the windows, the most recent ones, held out for early stopping and for
+            interval calibration.""",
+        "early_stopping": """\
+            Stop when the point error on the held-out windows stops improving and keep the
+            best weights. Off by default: on short series the few held-out windows are a
+            noisy guide; turn it on for long series and large panels.""",
+    }
+
     def __init__(
         self,
         window_length: int = 24,
@@ -303,45 +274,24 @@ callbacks
             # sktime 1.2's warning about that default changing does not concern it.
             warnings.filterwarnings("ignore", "The default of config", FutureWarning)
             super().__init__()
-        direct = strategy == "direct"
-        # The recursive strategy feeds X of every step ahead; direct needs only fh's.
-        self.set_tags(**{"requires-fh-in-fit": direct, "capability:non_contiguous_X": direct})
+        # The recursive strategy feeds X of every step ahead; direct needs only fh's. (An
+        # unknown strategy is refused in fit, not here: __init__ only stores.)
+        needs_fh = strategy in STRATEGIES and get_strategy(strategy).needs_fh_in_fit
+        self.set_tags(**{"requires-fh-in-fit": needs_fh,
+                         "capability:non_contiguous_X": needs_fh})
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted in sktime's sense (``is_fitted``) and holding a trained network."""
+        return self.is_fitted and super().__sklearn_is_fitted__()
 
     # -- parameters -------------------------------------------------------------------
     def _validate_params(self) -> None:
-        self._validate_shared_params()
-        _check_number(self.window_length, "window_length", 1, None, integer=True)
-        _check_number(self.n_sample_paths, "n_sample_paths", 2, None, integer=True)
-        for name, options in (
-            ("strategy", STRATEGIES),
-            ("scaling", SCALINGS),
-            ("window_normalization", WINDOW_NORMALIZATIONS),
-            ("distribution", DISTRIBUTIONS),
-        ):
-            if getattr(self, name) not in options:
-                raise ValueError(
-                    f"{name} must be one of {list(options)}, got {getattr(self, name)!r}."
-                )
-        for name in ("log_transform", "linear_skip", "calibrate_intervals"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        super()._validate_params()
         self._quantile_levels()
 
     def _quantile_levels(self) -> np.ndarray:
-        if self.distribution != "quantile":
-            return np.array([])
-        levels = DEFAULT_QUANTILES if self.quantiles is None else self.quantiles
-        try:
-            levels = np.asarray(levels, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"quantiles must be a sequence of numbers in (0, 1), got {self.quantiles!r}."
-            ) from None
-        if len(levels) == 0 or not np.all((levels > 0) & (levels < 1)):
-            raise ValueError(
-                f"quantiles must be a sequence of numbers in (0, 1), got {self.quantiles!r}."
-            )
-        return np.unique(np.r_[levels, 0.5])
+        """The levels of the head for ``quantiles`` (checked; empty for the Gaussian)."""
+        return HEADS[self.distribution].check_levels(self.quantiles)
 
     # -- data -------------------------------------------------------------------------
     def _series_arrays(self, y: pd.DataFrame, X: pd.DataFrame | None):
@@ -431,10 +381,7 @@ callbacks
     # -- fit --------------------------------------------------------------------------
     def _fit(self, y, X=None, fh=None):
         self._validate_params()
-        if self.strategy == "direct":
-            horizon = self._relative_steps(fh).max()
-        else:
-            horizon = 1
+        horizon = self._strategy().horizon(self, fh)
         if X is not None:
             self._check_covariates(X)
         series = self._series_arrays(y, X)
@@ -471,10 +418,8 @@ callbacks
         rng = check_random_state(self.random_state)
         self.sampling_seed_ = int(rng.randint(np.iinfo(np.int32).max))
 
-        if self.distribution == "gaussian":
-            criterion, criterion_params = GaussianNLLLoss, None
-        else:
-            criterion, criterion_params = PinballLoss, {"quantiles": self.quantiles_}
+        head = self._head()
+        criterion, criterion_params = head.criterion()
 
         def train(split):
             self._fit_net(
@@ -487,10 +432,7 @@ callbacks
                 dataset=WindowDataset,
                 collate_fn=window_collate,
                 monitor="valid_point_mse",
-                monitor_callbacks=[("valid_point_mse", ValidPointError(
-                    None if self.distribution == "gaussian"
-                    else int(np.searchsorted(self.quantiles_, 0.5))
-                ))],
+                monitor_callbacks=[("valid_point_mse", ValidPointError(head))],
             )
 
         train_idx, valid_idx = self._temporal_split(distance)
@@ -521,22 +463,17 @@ callbacks
 
         A network fitted to few windows is over-confident: its spread on the training
         windows is smaller than its error on new ones. The factor is the root mean square
-        of the held-out errors in units of the predicted standard deviation (implied by
-        the outermost quantiles for the quantile head), and never below 1.
+        of the held-out errors in units of the head's spread (the predicted standard
+        deviation, or the one implied by the outermost quantiles), and never below 1.
         """
-        module, device = self._module()
+        module, device = self._inference_module()
         with torch.inference_mode():
             x = torch.as_tensor(windows.inputs, device=device)
             future = None if windows.future is None else torch.as_tensor(windows.future,
                                                                           device=device)
             params = module(x, future).float().cpu().numpy().astype(np.float64)
-        center = self._point(torch.as_tensor(params)).numpy()
-        if self.distribution == "gaussian":
-            spread = params[..., 1]
-        else:
-            lo, hi = self.quantiles_[0], self.quantiles_[-1]
-            spread = (params[..., -1] - params[..., 0]) / (norm.ppf(hi) - norm.ppf(lo))
-        ratio = (y - center) / np.maximum(spread, 1e-12)
+        head = self._head()
+        ratio = (y - head.point(params)) / np.maximum(head.spread(params), 1e-12)
         return float(max(1.0, np.sqrt(np.mean(ratio**2))))
 
     def _build_module(self) -> ForecastModel:
@@ -555,22 +492,18 @@ callbacks
             bidirectional=self.bidirectional,
         )
 
-    def _temporal_split(self, distance: np.ndarray, warn: bool = True):
+    def _temporal_split(self, distance: np.ndarray):
         """Hold out the most recent windows (of every series) for early stopping or for
         calibrating the intervals; no hold-out when neither is wanted or too few windows."""
         indices = np.arange(len(distance))
         if not (self.early_stopping or self.calibrate_intervals):
             return indices, None
-        n_valid = int(round(self.validation_fraction * len(distance)))
-        if n_valid < 1 or len(distance) - n_valid < 2:
-            if warn:
-                warnings.warn(
-                    f"RNNForecaster: too few training windows ({len(distance)}) to hold out "
-                    f"validation_fraction={self.validation_fraction} of them; training "
-                    "without early stopping and without interval calibration.",
-                    UserWarning,
-                    stacklevel=5,
-                )
+        n_valid = self._validation_size(
+            len(distance),
+            too_few=f"too few training windows ({len(distance)}) to hold out "
+                    f"validation_fraction={self.validation_fraction} of them",
+            without="early stopping and without interval calibration", stacklevel=6)
+        if n_valid is None:
             return indices, None
         order = np.argsort(distance, kind="stable")
         return np.sort(order[n_valid:]), np.sort(order[:n_valid])
@@ -614,13 +547,8 @@ callbacks
             Scaled covariates of steps ``1..n_steps``; rows not given are NaN.
         """
         steps = self._relative_steps(fh)
-        if self.strategy == "direct" and steps.max() > self.horizon_:
-            raise ValueError(
-                f"fh reaches {steps.max()} steps ahead, but this direct forecaster was "
-                f"fitted for at most {self.horizon_}; refit it with the longer fh or use "
-                "strategy='recursive'."
-            )
-        n_steps = int(steps.max()) if self.strategy == "recursive" else self.horizon_
+        strategy = self._strategy()
+        n_steps = strategy.n_steps(steps, self.horizon_)
         L = self.window_length_
         keys, context, context_x, future_x = [], [], [], []
         y_parts = _split_series(self._y)
@@ -664,7 +592,7 @@ callbacks
                 fut = new_x[key]
                 fut = fut[~fut.index.duplicated(keep="last")].reindex(abs_index)
                 fut = fut.to_numpy(np.float64)
-                needed = (steps - 1) if self.strategy == "direct" else np.arange(n_steps)
+                needed = strategy.needed_covariate_rows(steps, n_steps)
                 missing = np.isnan(fut[needed]).any(axis=1)
                 if missing.any():
                     absent = [str(abs_index[i]) for i in needed[missing][:5]]
@@ -672,8 +600,7 @@ callbacks
                         "X does not cover the forecast horizon: no values for "
                         f"{absent}{' ...' if missing.sum() > 5 else ''}"
                         + ("" if key is None else f" (series {key!r})")
-                        + ("; the recursive strategy needs X for every step up to the "
-                           "last one in fh." if self.strategy == "recursive" else ".")
+                        + f"{strategy.covariate_hint}."
                     )
                 context_x.append(self._scale_covariates(hist))
                 future_x.append(np.nan_to_num(self._scale_covariates(fut)))
@@ -683,32 +610,13 @@ callbacks
         return (steps, keys, ends, np.stack(context).astype(np.float32), stack(context_x),
                 stack(future_x))
 
-    def _module(self):
-        module = self.net_.module_
-        module.eval()
-        return module, self._inference_device()
+    def _head(self) -> ForecastHead:
+        """The predictive distribution of the fitted network (``distribution``)."""
+        return HEADS[self.distribution](self.quantiles_)
 
-    def _point(self, params: torch.Tensor) -> torch.Tensor:
-        """The point forecast (mean or median) from distribution parameters."""
-        if self.distribution == "gaussian":
-            return params[..., 0]
-        return params[..., int(np.searchsorted(self.quantiles_, 0.5))]
-
-    def _sample(self, params: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """One draw per row from the predictive distribution given by ``params``."""
-        shape = params.shape[:-1]
-        if self.distribution == "gaussian":
-            noise = torch.randn(shape, generator=generator).to(params.device)
-            return params[..., 0] + params[..., 1] * self.interval_scale_ * noise
-        u = torch.rand(shape, generator=generator, dtype=torch.float64).numpy()
-        values = _interpolate_quantiles(self._widen(params.double().cpu().numpy()),
-                                        self.quantiles_, u)
-        return torch.as_tensor(values, dtype=params.dtype, device=params.device)
-
-    def _widen(self, quantiles: np.ndarray) -> np.ndarray:
-        """Spread quantiles ``(..., n_quantiles)`` around the median by ``interval_scale_``."""
-        median = quantiles[..., int(np.searchsorted(self.quantiles_, 0.5))][..., None]
-        return median + self.interval_scale_ * (quantiles - median)
+    def _strategy(self) -> ForecastStrategy:
+        """How the network covers the horizon (``strategy``)."""
+        return get_strategy(self.strategy)
 
     def _rollout(self, context, context_x, future_x, n_steps, generator=None):
         """Feed a one-step model its own forecasts for ``n_steps`` steps.
@@ -717,7 +625,8 @@ callbacks
         n_targets)`` in scaled units: point forecasts, or one sample path per row when a
         ``generator`` is given.
         """
-        module, device = self._module()
+        module, device = self._inference_module()
+        head = self._head()
         window = torch.as_tensor(context, device=device)
         window_x = None if context_x is None else torch.as_tensor(context_x, device=device)
         future = None if future_x is None else torch.as_tensor(future_x, device=device)
@@ -731,8 +640,8 @@ callbacks
                     inputs = torch.cat([inputs, window_x], dim=2)
                     step_x = future[:, k : k + 1]
                 params = module(inputs, step_x)[:, 0].float()
-                value = self._point(params) if generator is None else \
-                    self._sample(params, generator)
+                value = head.point(params) if generator is None else \
+                    head.sample(params, generator, self.interval_scale_)
                 value = value * spread + offset
                 out.append(value)
                 window = torch.cat([window[:, 1:], value[:, None, :]], dim=1)
@@ -743,7 +652,7 @@ callbacks
     def _direct_params(self, context, context_x, future_x):
         """Distribution parameters ``(n_series, horizon, n_targets, n_params)`` in scaled
         units (the window normalisation undone)."""
-        module, device = self._module()
+        module, device = self._inference_module()
         with torch.inference_mode():
             window = torch.as_tensor(context, device=device)
             offset, spread = window_stats(window, self.window_normalization)
@@ -755,33 +664,13 @@ callbacks
             params = module(inputs, future).float().cpu().numpy().astype(np.float64)
         offset = offset.cpu().numpy().astype(np.float64)[:, None, :, None]
         spread = spread.cpu().numpy().astype(np.float64)[:, None, :, None]
-        if self.distribution == "gaussian":
-            return np.concatenate([params[..., :1] * spread + offset, params[..., 1:] * spread],
-                                  axis=-1)
-        return params * spread + offset
+        return self._head().unnormalize(params, offset, spread)
 
-    def _sample_paths(self, context, context_x, future_x, n_steps) -> np.ndarray:
-        """``(n_sample_paths, n_series, n_steps, n_targets)`` simulated in scaled units."""
-        n_paths, n_series = self.n_sample_paths, len(context)
+    def _sample_paths(self, inputs, n_steps: int) -> np.ndarray:
+        """``(n_sample_paths, n_series, n_steps, n_targets)`` simulated in scaled units
+        from ``inputs`` (``context, context_x, future_x``), with the fitted seed."""
         generator = torch.Generator().manual_seed(self.sampling_seed_)
-        if self.strategy == "direct":
-            params = self._direct_params(context, context_x, future_x)[:, :n_steps]
-            tiled = torch.as_tensor(np.broadcast_to(params, (n_paths, *params.shape)).copy())
-            return self._sample(tiled, generator).numpy().astype(np.float64)
-
-        def tile(a):
-            return None if a is None else np.repeat(a[None], n_paths, axis=0).reshape(
-                n_paths * n_series, *a.shape[1:])
-
-        ctx, ctx_x, fut_x = tile(context), tile(context_x), tile(future_x)
-        chunks = [
-            self._rollout(ctx[i : i + _SAMPLE_CHUNK],
-                          None if ctx_x is None else ctx_x[i : i + _SAMPLE_CHUNK],
-                          None if fut_x is None else fut_x[i : i + _SAMPLE_CHUNK],
-                          n_steps, generator)
-            for i in range(0, len(ctx), _SAMPLE_CHUNK)
-        ]
-        return np.concatenate(chunks).reshape(n_paths, n_series, n_steps, -1)
+        return self._strategy().sample_paths(self, inputs, n_steps, generator)
 
     def _frame(self, keys, ends, steps, fh, values: np.ndarray, columns) -> pd.DataFrame:
         """Rows for ``fh`` of every series from ``values`` ``(n_series, n_steps, ...)``."""
@@ -811,12 +700,8 @@ callbacks
         return out
 
     def _predict(self, fh, X=None):
-        steps, keys, ends, context, context_x, future_x = self._prediction_inputs(fh, X)
-        if self.strategy == "recursive":
-            values = self._rollout(context, context_x, future_x, int(steps.max()))
-        else:
-            params = torch.as_tensor(self._direct_params(context, context_x, future_x))
-            values = self._point(params).numpy()
+        steps, keys, ends, *inputs = self._prediction_inputs(fh, X)
+        values = self._strategy().point_forecast(self, inputs, int(steps.max()))
         return self._frame(keys, ends, steps, fh, self._unscale(keys, values), self._y.columns)
 
     def predict_interval(self, fh=None, X=None, coverage: float | Sequence[float] = 0.90
@@ -835,16 +720,11 @@ callbacks
         return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
 
     def _predict_quantiles(self, fh, X, alpha):
-        steps, keys, ends, context, context_x, future_x = self._prediction_inputs(fh, X)
+        steps, keys, ends, *inputs = self._prediction_inputs(fh, X)
         alpha = np.asarray(alpha, dtype=np.float64)
-        if self.strategy == "direct" and self.distribution == "gaussian":
-            params = self._direct_params(context, context_x, future_x)
-            z = params[..., :1] + params[..., 1:2] * self.interval_scale_ * norm.ppf(alpha)
-        elif self.strategy == "direct":
-            params = self._widen(self._direct_params(context, context_x, future_x))
-            z = _interpolate_quantiles(params[..., None, :], self.quantiles_, alpha)
-        else:
-            paths = self._sample_paths(context, context_x, future_x, int(steps.max()))
+        z = self._strategy().quantiles(self, inputs, alpha)
+        if z is None:  # no closed form: the quantiles of simulated paths
+            paths = self._sample_paths(inputs, int(steps.max()))
             z = np.moveaxis(np.quantile(paths, alpha, axis=0), 0, -1)
         values = self._unscale(keys, z)
         columns = pd.MultiIndex.from_product([self._y.columns, alpha])
@@ -853,15 +733,15 @@ callbacks
     def _predict_var(self, fh, X=None, cov=False):
         if cov:
             raise NotImplementedError("RNNForecaster does not predict covariances.")
-        steps, keys, ends, context, context_x, future_x = self._prediction_inputs(fh, X)
-        if self.strategy == "direct" and self.distribution == "gaussian" \
-                and not self.log_transform:
-            sd = self._direct_params(context, context_x, future_x)[..., 1] * self.interval_scale_
+        steps, keys, ends, *inputs = self._prediction_inputs(fh, X)
+        # A closed form holds in the units of y only if they are linear in the scaled ones.
+        sd = None if self.log_transform else self._strategy().std(self, inputs)
+        if sd is not None:
             variance = np.stack(
                 [(sd[s] * self.scalers_[k][1]) ** 2 for s, k in enumerate(keys)]
             )
-        else:
-            paths = self._sample_paths(context, context_x, future_x, int(steps.max()))
+        else:  # no closed form: the variance of simulated paths
+            paths = self._sample_paths(inputs, int(steps.max()))
             # (paths, series, steps, targets) -> paths last, unscaled in one call.
             unscaled = self._unscale(keys, np.moveaxis(paths, 0, -1))
             variance = unscaled.var(axis=-1, ddof=1)

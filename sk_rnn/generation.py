@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,13 +14,10 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from ._base import (
-    BaseRNNEstimator,
-    _check_number,
-    fill_shared_doc,
-    plateau_schedule,
-    store_params,
-)
+from ._base import BaseRNNEstimator, store_params
+from ._net import plateau_schedule
+from ._params import Boolean, Interval, Options, Param, document_params
+from ._registry import register_estimator
 from ._streams import StreamLoader, TokenStream, n_streams
 from ._typing import RandomStateLike, TextsLike
 from .nn.language_model import LanguageModel, TokenCrossEntropy
@@ -48,6 +44,13 @@ _SCORE_BATCH = 64
 _LOGIT_BUDGET = 1 << 22
 # Early stopping holds out this many blocks spread over the corpus (see validation_blocks).
 _VALIDATION_BLOCKS = 10
+# The constraints of generate's numeric arguments.
+_GENERATION_ARGS = {
+    "max_length": Interval("integer", 0, None),
+    "temperature": Interval("real", 0, None, low_open=True),
+    "top_k": Interval("integer", 1, None, none=True),
+    "top_p": Interval("real", 0, 1, low_open=True, none=True),
+}
 
 
 def check_corpus(X, name: str = "X") -> list[str]:
@@ -154,7 +157,8 @@ def _sample(
     return int(min(np.searchsorted(cdf, draw, side="right"), cdf.size - 1))
 
 
-@fill_shared_doc
+@register_estimator
+@document_params
 class TextGenerator(BaseRNNEstimator):
     """Recurrent language model (RNN, LSTM or GRU) that writes text from a prompt.
 
@@ -172,53 +176,7 @@ class TextGenerator(BaseRNNEstimator):
 
     Parameters
     ----------
-    level : {"char", "word"}, default="char"
-        Tokens are characters, or words and punctuation marks (spacing and line breaks
-        are kept, so generated text reads naturally).
-    sequence_length : int or None, default=None
-        Window length of truncated back-propagation through time; ``None``: 64
-        characters or 32 words.
-    max_features : int or None, default=None
-        Keep only the most frequent tokens (others become ``"<unk>"``); ``None`` keeps
-        all. Useful at word level, where the output layer grows with the vocabulary.
-    min_freq : int, default=1
-        Drop tokens seen fewer than ``min_freq`` times.
-    lowercase : bool, default=False
-        Lower-case the corpus (and prompts) first.
-    lr_schedule : {"cosine", "plateau", "constant"}, default="cosine"
-        ``"cosine"``: the learning rate follows a cosine from ``lr`` down to ``lr / 20``
-        over ``max_epochs``, stepped every batch (epochs over a large corpus are long).
-        ``"plateau"``: halved after every epoch in which the validation loss did not
-        improve (needs early stopping). ``"constant"``: ``lr`` throughout.
-    cell_type : {"rnn", "lstm", "gru"}, default="lstm"
-        Recurrent cell.
-    hidden_size : int, default=512
-        Hidden units per layer.
-    num_layers : int, default=2
-        Stacked recurrent layers.
-    dropout : float in [0, 1), default=0.0
-        Dropout on the embedded input, between recurrent layers and before the output
-        layer.
-    embedding_dim : int, default=64
-        Token embedding size.
-    max_epochs : int, default=3
-        Maximum passes over the corpus (also the length of the cosine schedule).
-    batch_size : int, default=32
-        Parallel streams of the corpus in a batch.
-    lr : float, default=4e-3
-        Initial learning rate.
-    patience : int, default=2
-        Epochs without improvement of the validation loss before stopping.
-    validation_fraction : float in (0, 1), default=0.05
-        Share of the corpus held out for early stopping, as up to ten equal blocks
-        spread evenly over it (each at least two ``sequence_length`` windows long).
-    optimizer, weight_decay, grad_clip, early_stopping, device, precision, \
-random_state, verbose, callbacks
-        As below.
-
-    Shared parameters
-    -----------------
-    {shared_parameters}
+    {parameters}
 
     Attributes
     ----------
@@ -250,6 +208,33 @@ random_state, verbose, callbacks
     >>> len(gen.generate("to be", max_length=20, random_state=0)) <= 25
     True
     """
+
+    _params = {
+        "level": Param(Options(LEVELS), """\
+            Tokens are characters, or words and punctuation marks (spacing and line breaks
+            are kept, so generated text reads naturally)."""),
+        "sequence_length": Param(Interval("integer", 1, None, none=True), """\
+            Window length of truncated back-propagation through time; ``None``: 64
+            characters or 32 words."""),
+        "max_features": Param(Interval("integer", 1, None, none=True), """\
+            Keep only the most frequent tokens (others become ``"<unk>"``); ``None`` keeps
+            all. Useful at word level, where the output layer grows with the vocabulary."""),
+        "min_freq": Param(Interval("integer", 1, None),
+                          "Drop tokens seen fewer than ``min_freq`` times."),
+        "lowercase": Param(Boolean(), "Lower-case the corpus (and prompts) first."),
+        "lr_schedule": Param(Options(LR_SCHEDULES), """\
+            ``"cosine"``: the learning rate follows a cosine from ``lr`` down to ``lr / 20``
+            over ``max_epochs``, stepped every batch (epochs over a large corpus are long).
+            ``"plateau"``: halved after every epoch in which the validation loss did not
+            improve (needs early stopping). ``"constant"``: ``lr`` throughout."""),
+        "hidden_size": "Hidden units per layer.",
+        "max_epochs": "Maximum passes over the corpus (also the length of the cosine schedule).",
+        "batch_size": "Parallel streams of the corpus in a batch.",
+        "patience": "Epochs without improvement of the validation loss before stopping.",
+        "validation_fraction": """\
+            Share of the corpus held out for early stopping, as up to ten equal blocks
+            spread evenly over it (each at least two ``sequence_length`` windows long).""",
+    }
 
     _fuse_optimizer = True
 
@@ -287,20 +272,7 @@ random_state, verbose, callbacks
 
     # -- parameters ---------------------------------------------------------------------
     def _validate_params(self) -> None:
-        self._validate_shared_params()
-        if self.level not in LEVELS:
-            raise ValueError(f"level must be one of {list(LEVELS)}, got {self.level!r}.")
-        _check_number(self.sequence_length, "sequence_length", 1, None, integer=True,
-                      allow_none=True)
-        _check_number(self.max_features, "max_features", 1, None, integer=True,
-                      allow_none=True)
-        _check_number(self.min_freq, "min_freq", 1, None, integer=True)
-        if not isinstance(self.lowercase, (bool, np.bool_)):
-            raise ValueError(f"lowercase must be True or False, got {self.lowercase!r}.")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(
-                f"lr_schedule must be one of {list(LR_SCHEDULES)}, got {self.lr_schedule!r}."
-            )
+        super()._validate_params()
         if self.lr_schedule == "plateau" and not self.early_stopping:
             raise ValueError(
                 "lr_schedule='plateau' lowers the learning rate when the validation loss "
@@ -415,22 +387,22 @@ random_state, verbose, callbacks
         """
         if not self.early_stopping:
             return stream, None
-        n_valid = int(round(self.validation_fraction * len(stream)))
-        train, valid = validation_blocks(stream, n_valid, length)
-        if n_streams(len(valid), self.batch_size, length) and n_streams(
-            len(train), self.batch_size, length
-        ):
-            return train, valid
-        warnings.warn(
-            f"TextGenerator: the corpus ({len(stream)} tokens) is too short for a "
-            f"validation slice of {self.validation_fraction} holding one sequence of "
-            f"{length} tokens; training without early stopping"
-            + (" (and at a constant learning rate: lr_schedule='plateau' needs it)."
-               if self.lr_schedule == "plateau" else "."),
-            UserWarning,
-            stacklevel=4,
+        plateau = self.lr_schedule == "plateau"
+        n_valid = self._validation_size(
+            len(stream),
+            enough=lambda n_valid, n_train: bool(
+                n_streams(n_valid, self.batch_size, length)
+                and n_streams(n_train, self.batch_size, length)),
+            too_few=f"the corpus ({len(stream)} tokens) is too short for a validation slice "
+                    f"of {self.validation_fraction} holding one sequence of {length} tokens",
+            without="early stopping" + (
+                " (and at a constant learning rate: lr_schedule='plateau' needs it)"
+                if plateau else ""),
+            stacklevel=5,
         )
-        return stream, None
+        if n_valid is None:
+            return stream, None
+        return validation_blocks(stream, n_valid, length)
 
     # -- scoring ------------------------------------------------------------------------
     def _log_loss(self, X, name: str = "X") -> tuple[float, int]:
@@ -441,7 +413,7 @@ random_state, verbose, callbacks
         ``_SCORE_CONTEXT`` tokens before it (not scored), so that pieces can run as one
         batch at almost no cost in accuracy.
         """
-        check_is_fitted(self, "net_")
+        check_is_fitted(self)
         documents = check_corpus(X, name)
         pieces = []  # (input ids, number of leading positions not scored)
         boundary = self._boundary
@@ -453,9 +425,7 @@ random_state, verbose, callbacks
                 pieces.append((context[begin : stop + 1], start - begin))
         if not pieces:
             raise ValueError(f"{name} has no tokens to score.")
-        module = self.net_.module_
-        module.eval()
-        device = self._inference_device()
+        module, device = self._inference_module()
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][0]))
         total, count = 0.0, 0
         with torch.inference_mode():
@@ -521,12 +491,9 @@ random_state, verbose, callbacks
     def _check_generation_params(prompt, max_length, temperature, top_k, top_p, stop):
         if not isinstance(prompt, str):
             raise TypeError(f"prompt must be a string, got {type(prompt).__name__}.")
-        _check_number(max_length, "max_length", 0, None, integer=True)
-        _check_number(temperature, "temperature", 0, None, low_open=True)
-        if isinstance(temperature, float) and not math.isfinite(temperature):
-            raise ValueError(f"temperature must be finite, got {temperature!r}.")
-        _check_number(top_k, "top_k", 1, None, integer=True, allow_none=True)
-        _check_number(top_p, "top_p", 0, 1, low_open=True, allow_none=True)
+        for name, value in (("max_length", max_length), ("temperature", temperature),
+                            ("top_k", top_k), ("top_p", top_p)):
+            _GENERATION_ARGS[name].check(name, value)
         stops = [stop] if isinstance(stop, str) else stop
         if stops is not None and (
             isinstance(stops, bytes) or not isinstance(stops, Iterable)
@@ -579,13 +546,11 @@ random_state, verbose, callbacks
         str
             The prompt followed by the generated text. ``"<unk>"`` is never generated.
         """
-        check_is_fitted(self, "net_")
+        check_is_fitted(self)
         stops = self._check_generation_params(prompt, max_length, temperature, top_k,
                                               top_p, stop)
         rng = check_random_state(random_state)
-        module = self.net_.module_
-        module.eval()
-        device = self._inference_device()
+        module, device = self._inference_module()
         prompt_ids = self.vectorizer_.transform([prompt])[0] if prompt else np.empty(0, int)
         context = torch.as_tensor(
             np.concatenate([[self._boundary], prompt_ids]), dtype=torch.long, device=device

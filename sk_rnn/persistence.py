@@ -17,11 +17,12 @@ for themselves; every other value is an object with a ``"__type__"`` key, e.g.
 ``{"__type__": "tuple", "items": [...]}``, ``{"__type__": "ndarray", "dtype": "<f4",
 "shape": [3], "tensor": "t0"}`` or ``{"__type__": "object", "class":
 "sk_rnn.text.TextVectorizer", "state": {...}}``. Classes and functions are named by their
-qualified name and resolved only through a fixed allowlist (the sk_rnn estimators, the
-few sklearn, skorch, sktime, pandas and torch types they hold); anything else is
-refused. The skorch net is stored as its module's class, constructor arguments and
-``state_dict``, its optimizer's ``state_dict``, its data-only parameters and its training
-history, and rebuilt as an initialised :class:`~sk_rnn._base.RNNNet`. A net trained
+qualified name and resolved only through an allowlist, :mod:`sk_rnn._registry`, where the
+sk_rnn estimators, modules, losses and loaders and the few skorch, sktime and torch types
+they hold register themselves; anything else is refused. The skorch net is stored as its
+module's class, constructor arguments and ``state_dict``, its optimizer's
+``state_dict``, its data-only parameters and its training history, and rebuilt as an
+initialised :class:`~sk_rnn._base.RNNNet`. A net trained
 through an ``accelerate.Accelerator`` is stored the same way, on its device type
 (``"cuda"`` or ``"cpu"``); the accelerator itself is not stored (the estimator loads with
 ``accelerator=None``, and :func:`save` warns).
@@ -54,6 +55,8 @@ from sklearn.exceptions import NotFittedError
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
 
+from . import _registry
+
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 #: Version of the file layout; :func:`load` refuses files of a newer version.
@@ -71,59 +74,15 @@ _NET_CLASS_NAME = "sk_rnn._base.RNNNet"
 _TRUSTED_USE = "use pickle or joblib instead, and load such files only from trusted sources"
 
 
-def _qualname(obj) -> str:
-    return f"{obj.__module__}.{obj.__qualname__}"
+_qualname = _registry.qualified_name
 
 
-_ALLOWLIST_CACHE: dict[str, dict[str, Any]] = {}
-
-
-def _allowlist() -> dict[str, dict[str, Any]]:
-    """The only classes and functions a file may name, by qualified name and kind.
-
-    ``"object"``: classes rebuilt from their ``__dict__`` state; ``"module"``: torch
-    modules rebuilt from their recorded constructor arguments; ``"enum"``: enumerations;
-    ``"reference"``: classes and functions stored by name (optimizer, loss, data loader,
-    collate function).
-    """
-    if _ALLOWLIST_CACHE:
-        return _ALLOWLIST_CACHE
-    from skorch.dataset import Dataset as SkorchDataset
-    from sktime.datatypes._dtypekind import DtypeKind
-    from sktime.forecasting.base import ForecastingHorizon
-
-    from . import _sequences, _streams, _windows
-    from ._net import OPTIMIZERS
-    from .classification import RNNClassifier, RNNRegressor
-    from .forecasting import RNNForecaster
-    from .generation import TextGenerator
-    from .nn import ForecastModel, GaussianNLLLoss, PinballLoss, SequenceModel
-    from .nn.language_model import LanguageModel, TokenCrossEntropy
-    from .nn.seq2seq import Seq2SeqModel, SequenceCrossEntropy
-    from .text import TextVectorizer
-    from .translation import Seq2SeqTranslator
-
-    groups = {
-        "object": [RNNClassifier, RNNRegressor, Seq2SeqTranslator, RNNForecaster,
-                   TextGenerator, TextVectorizer, ForecastingHorizon],
-        "module": [SequenceModel, Seq2SeqModel, ForecastModel, LanguageModel],
-        "enum": [DtypeKind],
-        "reference": [
-            *OPTIMIZERS.values(),
-            torch.nn.CrossEntropyLoss, torch.nn.MSELoss, GaussianNLLLoss, PinballLoss,
-            SequenceCrossEntropy, TokenCrossEntropy,
-            SkorchDataset, _sequences.SequenceLoader, _streams.StreamLoader,
-            _sequences.pad_collate, _sequences.pair_collate, _windows.window_collate,
-        ],
-    }
-    for kind, members in groups.items():
-        _ALLOWLIST_CACHE[kind] = {_qualname(member): member for member in members}
-    return _ALLOWLIST_CACHE
-
-
-def _estimator_classes() -> tuple[type, ...]:
-    allowed = _allowlist()["object"]
-    return tuple(cls for name, cls in allowed.items() if name.startswith("sk_rnn."))
+def _registered(kind: _registry.Kind, name: str) -> Any:
+    """What the registry allows as a ``kind`` under ``name``, or None."""
+    try:
+        return _registry.lookup(kind, name)
+    except KeyError:
+        return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -200,7 +159,7 @@ class _Encoder:
             return self._numpy_dtype(value, path)
         if isinstance(value, enum.Enum):
             name = _qualname(type(value))
-            if name not in _allowlist()["enum"]:
+            if _registered("enum", name) is None:
                 raise self._unsupported(path, value)
             return {"__type__": "enum", "class": name, "name": value.name}
         if isinstance(value, (type, *_FUNCTION_TYPES)):
@@ -236,7 +195,7 @@ class _Encoder:
         if isinstance(value, (pd.Index, pd.Series, pd.DataFrame)) or _is_offset(value):
             return self._pandas(value, path)
         name = _qualname(type(value))
-        if name not in _allowlist()["object"]:
+        if _registered("object", name) is None:
             raise self._unsupported(path, value)
         state = value.__getstate__()
         if not isinstance(state, dict):
@@ -256,7 +215,7 @@ class _Encoder:
 
     def _reference(self, value, path: str):
         name = getattr(value, "__qualname__", None) and _qualname(value)
-        if name not in _allowlist()["reference"] or _allowlist()["reference"][name] is not value:
+        if _registered("reference", name) is not value:
             raise self._unsupported(path, value)
         return {"__type__": "reference", "name": name}
 
@@ -348,11 +307,10 @@ class _Encoder:
     def _net(self, net, path: str):
         from ._accelerate import ACCELERATE_NET_PARAMS
         from ._net import RNNNet
-        from .compression import _is_quantized
 
         module = net.module_
         name = _qualname(type(module))
-        if name not in _allowlist()["module"]:
+        if _registered("module", name) is None:
             raise self._unsupported(f"{path}.module_", module)
         if "init_kwargs" not in vars(module):
             raise self._unsupported(
@@ -360,7 +318,7 @@ class _Encoder:
                 "it does not record its constructor arguments (fitted with an older sk_rnn "
                 "version?); refit the estimator",
             )
-        if _is_quantized(module):
+        if _registry.is_quantized(module):
             raise self._unsupported(
                 f"{path}.module_", module,
                 "it holds int8 layers from sk_rnn.compression.quantize, whose packed weights "
@@ -409,7 +367,7 @@ _FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodTy
 # Decoding
 # ---------------------------------------------------------------------------------------
 class _Decoder:
-    """Rebuild objects from the JSON tree and the tensors, through the allowlist only."""
+    """Rebuild objects from the JSON tree and the tensors, through the registry only."""
 
     def __init__(self, tensors: dict[str, torch.Tensor], source: str) -> None:
         self.tensors = tensors
@@ -419,14 +377,14 @@ class _Decoder:
     def error(self, message: str) -> ValueError:
         return ValueError(f"{self.source}: {message}")
 
-    def _lookup(self, kind: str, name) -> Any:
-        allowed = _allowlist()[kind]
-        if not isinstance(name, str) or name not in allowed:
+    def _lookup(self, kind: _registry.Kind, name) -> Any:
+        try:
+            return _registry.lookup(kind, name)
+        except KeyError:
             raise self.error(
                 f"refusing to load {name!r}: not one of the {kind} types sk_rnn.load "
                 "rebuilds (the file is corrupt, from an incompatible version or crafted)."
-            )
-        return allowed[name]
+            ) from None
 
     def _tensor_by_key(self, key) -> torch.Tensor:
         if not isinstance(key, str) or key not in self.tensors:
@@ -677,16 +635,7 @@ _NODE_TYPES = frozenset({
 # Public API
 # ---------------------------------------------------------------------------------------
 def _check_fitted(estimator) -> None:
-    from .forecasting import RNNForecaster
-    from .text import TextVectorizer
-
-    if isinstance(estimator, RNNForecaster):
-        fitted = estimator.is_fitted and "net_" in vars(estimator)
-    elif isinstance(estimator, TextVectorizer):
-        fitted = "vocabulary_" in vars(estimator)
-    else:
-        fitted = "net_" in vars(estimator)
-    if not fitted:
+    if not estimator.__sklearn_is_fitted__():
         raise NotFittedError(
             f"This {type(estimator).__name__} instance is not fitted yet; call fit before "
             "saving it."
@@ -706,9 +655,9 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
 
     Parameters
     ----------
-    estimator : RNNClassifier, RNNRegressor, Seq2SeqTranslator, RNNForecaster, \
-TextGenerator or TextVectorizer
-        A fitted estimator.
+    estimator : sk_rnn estimator
+        A fitted estimator of sk_rnn (the estimators it exports, ``TextVectorizer``
+        included).
     path : str or path-like
         The file to write (``.skrnn`` is a good suffix); an existing file is replaced.
 
@@ -738,9 +687,9 @@ TextGenerator or TextVectorizer
     >>> np.array_equal(sk_rnn.load(path).predict_proba(X), clf.predict_proba(X))
     True
     """
-    from . import __version__
+    from ._version import __version__
 
-    if not isinstance(estimator, _estimator_classes()):
+    if not _registry.is_estimator(estimator):
         raise TypeError(
             f"sk_rnn.save stores sk_rnn estimators, got {type(estimator).__name__}; "
             f"{_TRUSTED_USE}."
@@ -782,11 +731,13 @@ def load(path: str | os.PathLike) -> BaseEstimator:
     """Read an estimator written by :func:`save`, without running code from the file.
 
     Only the format of :func:`save` is accepted: the JSON member may name only the
-    classes sk_rnn rebuilds itself (an allowlist: the sk_rnn estimators and modules and
-    the few sklearn, skorch, sktime, pandas and torch types they hold), and the tensors
-    are read with ``torch.load(..., weights_only=True)``. Nothing is unpickled or
-    imported by name. A model saved on CUDA is loaded onto the CPU where CUDA is not
-    available (with a ``DeviceWarning``).
+    classes sk_rnn rebuilds itself (an allowlist, :mod:`sk_rnn._registry`: the sk_rnn
+    estimators and modules and the few skorch, sktime and torch types they hold), and the
+    tensors are read with ``torch.load(..., weights_only=True)``. Nothing is unpickled,
+    and no module a file names is imported (an sk_rnn module not imported yet, such as
+    the forecaster's, is imported from the registry's fixed list where the file needs
+    it). A model saved on CUDA is loaded onto the CPU where CUDA is not available (with a
+    ``DeviceWarning``).
 
     ``pickle.load`` and ``joblib.load`` can execute arbitrary code: use them only on
     files you trust, and :func:`save` / :func:`load` for models you share.
@@ -813,7 +764,7 @@ def load(path: str | os.PathLike) -> BaseEstimator:
     --------
     save : Write the file.
     """
-    from . import __version__
+    from ._version import __version__
 
     source = os.fspath(path)
     try:
@@ -854,7 +805,7 @@ def load(path: str | os.PathLike) -> BaseEstimator:
         estimator = _Decoder(tensors, source).decode(document["estimator"])
     except RecursionError:
         raise ValueError(f"{source}: {_JSON_MEMBER} is nested too deeply.") from None
-    if not isinstance(estimator, _estimator_classes()):
+    if not _registry.is_estimator(estimator):
         raise ValueError(f"{source}: the file does not hold an sk_rnn estimator.")
     return estimator
 

@@ -11,15 +11,17 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
-from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from ._params import Boolean, Check, InstanceOf, Interval, Param, document_params, validate_params
+from ._registry import register_estimator
 from ._typing import ArrayLike, TextsLike
 
-__all__ = ["TextVectorizer", "PAD_ID", "UNK_ID", "PAD_TOKEN", "UNK_TOKEN"]
+__all__ = ["TextVectorizer", "PAD_ID", "UNK_ID", "PAD_TOKEN", "UNK_TOKEN", "TOKENIZER_NAMES",
+           "VECTORIZER", "build_vectorizer"]
 
 PAD_ID = 0
 UNK_ID = 1
@@ -174,7 +176,8 @@ _TOKENIZERS: dict[str, Callable[[str], list[str]]] = {
     "word": word_tokenize,
     "char": char_tokenize,
 }
-_TOKENIZER_NAMES = ("word", "char", "sentencepiece")
+#: The built-in tokenizers, by name.
+TOKENIZER_NAMES = ("word", "char", "sentencepiece")
 
 
 def check_texts(X, name: str = "X") -> list[str]:
@@ -230,6 +233,17 @@ def check_texts(X, name: str = "X") -> list[str]:
     return texts
 
 
+def _check_tokenizer(name: str, tokenizer) -> None:
+    if not (callable(tokenizer) or (isinstance(tokenizer, str)
+                                    and tokenizer in TOKENIZER_NAMES)):
+        raise ValueError(
+            f"{name} must be one of {list(TOKENIZER_NAMES)} or a callable, got {tokenizer!r}."
+        )
+
+
+_AT_LEAST_ONE_OR_NONE = Interval("integer", 1, None, none=True, text="an integer >= 1")
+
+
 # Characters encoded at once by the numpy character path: its temporary arrays (UTF-32
 # codes, lookup positions) stay about 1 MB whatever the length of the text.
 _CHAR_CHUNK = 1 << 16
@@ -273,6 +287,8 @@ def _char_ids(text: str, keys: np.ndarray, ids: np.ndarray, dtype) -> np.ndarray
     return out
 
 
+@register_estimator
+@document_params
 class TextVectorizer(TransformerMixin, BaseEstimator):
     """Map raw texts to ragged sequences of token ids.
 
@@ -282,29 +298,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    tokenizer : {"word", "char", "sentencepiece"} or callable, default="word"
-        ``"word"`` splits into words and single punctuation characters, ``"char"`` into
-        characters, ``"sentencepiece"`` into subwords of a unigram model learnt in
-        :meth:`fit` (needs the ``sentencepiece`` package; ``max_features`` pieces, 8000
-        by default); a callable takes a string and returns a list of string tokens.
-    lowercase : bool, default=True
-        Lower-case texts before tokenising.
-    max_features : int or None, default=None
-        Keep only the ``max_features`` most frequent tokens (the two reserved ids are not
-        counted). ``None`` keeps all.
-    min_freq : int, default=1
-        Drop tokens seen fewer than ``min_freq`` times in the training texts.
-    max_length : int or None, default=None
-        Keep only the first ``max_length`` tokens of each text in :meth:`transform`.
-    normalize_digits : bool, default=False
-        Replace every digit by ``0`` before tokenising, so that numbers of one shape
-        share a token (phone numbers, prices, codes).
-    keep_spacing : bool, default=False
-        With ``tokenizer="word"``: mark punctuation that touches its neighbour without a
-        space (``"l'arc-en-ciel,"``) and split elisions (``"j'" "ai"``), so that
-        :meth:`decode` rebuilds the text with its original spacing. Needed where token ids
-        are turned back into text (translation targets); other tokenizers are always
-        decodable.
+    {parameters}
 
     Attributes
     ----------
@@ -334,6 +328,32 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
     ['a good <unk>']
     """
 
+    _params = {
+        "tokenizer": Param(Check(_check_tokenizer,
+                                 '{"word", "char", "sentencepiece"} or callable'), """\
+            ``"word"`` splits into words and single punctuation characters, ``"char"`` into
+            characters, ``"sentencepiece"`` into subwords of a unigram model learnt in
+            :meth:`fit` (needs the ``sentencepiece`` package; ``max_features`` pieces, 8000
+            by default); a callable takes a string and returns a list of string tokens."""),
+        "lowercase": Param(Boolean(), "Lower-case texts before tokenising."),
+        "max_features": Param(_AT_LEAST_ONE_OR_NONE, """\
+            Keep only the ``max_features`` most frequent tokens (the two reserved ids are
+            not counted). ``None`` keeps all."""),
+        "min_freq": Param(Interval("integer", 1, None, text="an integer >= 1"), """\
+            Drop tokens seen fewer than ``min_freq`` times in the training texts."""),
+        "max_length": Param(_AT_LEAST_ONE_OR_NONE, """\
+            Keep only the first ``max_length`` tokens of each text in :meth:`transform`."""),
+        "normalize_digits": Param(Boolean(), """\
+            Replace every digit by ``0`` before tokenising, so that numbers of one shape
+            share a token (phone numbers, prices, codes)."""),
+        "keep_spacing": Param(Boolean(), """\
+            With ``tokenizer="word"``: mark punctuation that touches its neighbour without
+            a space (``"l'arc-en-ciel,"``) and split elisions (``"j'" "ai"``), so that
+            :meth:`decode` rebuilds the text with its original spacing. Needed where token
+            ids are turned back into text (translation targets); other tokenizers are always
+            decodable."""),
+    }
+
     def __init__(
         self,
         tokenizer: str | Callable[[str], list[str]] = "word",
@@ -352,6 +372,10 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.normalize_digits = normalize_digits
         self.keep_spacing = keep_spacing
 
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether :meth:`fit` has learnt a vocabulary."""
+        return "vocabulary_" in vars(self)
+
     def _get_tokenizer(self) -> Callable[[str], list[str]]:
         if callable(self.tokenizer):
             return self.tokenizer
@@ -359,12 +383,8 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             return self._sentencepiece_processor().encode_as_pieces
         if self.tokenizer == "word" and self.keep_spacing:
             return spaced_word_tokenize
-        if isinstance(self.tokenizer, str) and self.tokenizer in _TOKENIZERS:
-            return _TOKENIZERS[self.tokenizer]
-        raise ValueError(
-            f"tokenizer must be one of {list(_TOKENIZER_NAMES)} or a callable, got "
-            f"{self.tokenizer!r}."
-        )
+        validate_params(self, ["tokenizer"])  # changed since fit?
+        return _TOKENIZERS[self.tokenizer]
 
     def _sentencepiece_processor(self):
         processor = getattr(self, "_sp_processor", None)
@@ -405,24 +425,6 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         state = self.__dict__.copy()
         state.pop("_sp_processor", None)  # rebuilt from sentencepiece_model_ on use
         return state
-
-    def _validate_params(self) -> None:
-        if not (callable(self.tokenizer) or self.tokenizer in _TOKENIZER_NAMES):
-            raise ValueError(
-                f"tokenizer must be one of {list(_TOKENIZER_NAMES)} or a callable, got "
-                f"{self.tokenizer!r}."
-            )
-        if not isinstance(self.keep_spacing, (bool, np.bool_)):
-            raise ValueError(f"keep_spacing must be True or False, got {self.keep_spacing!r}.")
-        for name, low in (("max_features", 1), ("min_freq", 1), ("max_length", 1)):
-            value = getattr(self, name)
-            if value is None and name != "min_freq":
-                continue
-            if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
-                raise ValueError(
-                    f"{name} must be an integer >= {low}"
-                    f"{'' if name == 'min_freq' else ' or None'}, got {value!r}."
-                )
 
     def _normalize(self, texts: Sequence[str]) -> list[str]:
         """Lower-case and replace digits as the parameters say."""
@@ -467,7 +469,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self : TextVectorizer
             The fitted vectorizer.
         """
-        self._validate_params()
+        validate_params(self)
         texts = check_texts(X)
         if self.tokenizer == "sentencepiece":
             self._fit_sentencepiece(texts)
@@ -709,3 +711,43 @@ def build_embedding_matrix(
     for i, vector in found.items():
         matrix[i] = vector
     return matrix, len(found)
+
+
+#: The constraint of a ``vectorizer`` parameter: a :class:`TextVectorizer` or a dict of its
+#: parameters (None: the estimator's default vectorizer).
+VECTORIZER = InstanceOf((dict, TextVectorizer), "dict or TextVectorizer",
+                        "a dict of TextVectorizer parameters or a TextVectorizer", none=True)
+
+
+def build_vectorizer(given, name: str, defaults: dict, *, merge: bool) -> TextVectorizer:
+    """A fresh :class:`TextVectorizer` from a ``vectorizer`` parameter.
+
+    Parameters
+    ----------
+    given : TextVectorizer, dict or None
+        A vectorizer (cloned), a dict of its parameters, or None (the defaults).
+    name : str
+        The parameter's name, for error messages.
+    defaults : dict
+        Parameters used when ``given`` is None.
+    merge : bool
+        Whether a dict ``given`` is merged over ``defaults`` (or used alone).
+
+    Returns
+    -------
+    TextVectorizer
+        Unfitted.
+
+    Raises
+    ------
+    ValueError
+        If the dict names a parameter ``TextVectorizer`` does not have.
+    """
+    if isinstance(given, TextVectorizer):
+        return clone(given)
+    params = dict(defaults) if given is None or merge else {}
+    params.update(given or {})
+    try:
+        return TextVectorizer(**params)
+    except TypeError as error:
+        raise ValueError(f"{name}: {error}") from None

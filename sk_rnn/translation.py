@@ -8,26 +8,20 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
-from ._base import (
-    BaseRNNEstimator,
-    _check_number,
-    fill_shared_doc,
-    plateau_schedule,
-    store_params,
-)
-from ._sequences import PairDataset, Sequences, equal_length_batches, pad_collate, pair_collate
+from ._base import BaseRNNEstimator, store_params
+from ._net import plateau_schedule
+from ._params import Boolean, Interval, Options, Param, document_params, validate_params
+from ._registry import register_estimator
+from ._sequences import PairDataset, Sequences, length_batches, pair_collate
 from ._typing import ArrayLike, RandomStateLike, TextsLike
 from .nn.seq2seq import ATTENTIONS, Seq2SeqModel, SequenceCrossEntropy
-from .text import TextVectorizer, check_texts
+from .text import TOKENIZER_NAMES, VECTORIZER, TextVectorizer, build_vectorizer, check_texts
 
 __all__ = ["Seq2SeqTranslator", "ValidationBLEU", "corpus_bleu", "decode_batches"]
-
-TOKENIZERS = ("word", "char", "sentencepiece")
-
 
 def corpus_bleu(hypotheses: Sequence[str], references) -> float:
     """Corpus BLEU of ``hypotheses`` against one or more references per sentence.
@@ -130,11 +124,9 @@ def decode_batches(
     attentions: list = [None] * len(source_ids)
     was_training = module.training
     module.eval()
-    order = np.argsort(lengths, kind="stable")
     batch_size = max(1, 512 // beam_size)
     try:
-        for idx in equal_length_batches(order, lengths, batch_size):
-            batch, _ = pad_collate([(source_ids[i], None) for i in idx])
+        for idx, batch in length_batches(source_ids, lengths, batch_size):
             src = batch["x"].to(device)
             max_len = max_output_length or int(2 * batch["lengths"].max()) + 10
             with torch.inference_mode():
@@ -182,7 +174,8 @@ class ValidationBLEU(Callback):
         net.history.record("valid_bleu", float(bleu))
 
 
-@fill_shared_doc
+@register_estimator
+@document_params
 class Seq2SeqTranslator(BaseRNNEstimator):
     """Recurrent encoder-decoder with attention, for translation and other
     sequence-to-sequence tasks on text.
@@ -196,74 +189,7 @@ class Seq2SeqTranslator(BaseRNNEstimator):
 
     Parameters
     ----------
-    attention : {"bahdanau", "luong", None}, default="bahdanau"
-        ``"bahdanau"``: additive attention queried with the previous decoder state, its
-        context fed to the decoder's input. ``"luong"``: multiplicative ("general")
-        attention queried with the current decoder state, followed by the attentional
-        layer ``tanh(W [c; h])``. ``None``: no attention; the encoder's final state
-        starts the decoder and is fed to it at every step.
-    input_feeding : bool, default=True
-        Luong attention only: feed the previous attentional vector to the decoder (Luong
-        et al., 2015). ``False`` lets the teacher-forced decoder run over the whole
-        target in one pass (faster training, usually lower BLEU).
-    teacher_forcing : float in [0, 1], default=1.0
-        Probability of feeding the reference previous token to the decoder during
-        training; otherwise the model's own greedy prediction is fed (scheduled
-        sampling), which makes training step by step.
-    tokenizer : {"word", "char", "sentencepiece"}, default="word"
-        Tokens of both sides: words and punctuation, characters, or unigram subwords
-        (needs the ``sentencepiece`` package).
-    source_vectorizer, target_vectorizer : dict, TextVectorizer or None, default=None
-        More options for either side's :class:`TextVectorizer`, as a dict of its
-        parameters (merged over the defaults) or a ready ``TextVectorizer`` (cloned). The
-        defaults lower-case the source and keep the target's case and spacing
-        (``keep_spacing=True``), since BLEU is case-sensitive.
-    beam_size : int, default=5
-        Hypotheses kept per sentence when decoding; 1 is greedy decoding.
-    length_penalty : float, default=1.0
-        Exponent ``alpha`` of the length normalisation ``((5 + length) / 6) ** alpha`` that
-        divides each finished hypothesis's log-probability (0 for none); beam search only.
-    max_output_length : int or None, default=None
-        Most tokens generated per sentence; ``None`` allows twice the longest source
-        sentence of the batch plus 10.
-    label_smoothing : float in [0, 1), default=0.1
-        Label smoothing of the training loss.
-    lr_decay : float in (0, 1) or None, default=0.5
-        With early stopping: multiply the learning rate by ``lr_decay`` after every epoch
-        in which the validation loss did not improve (plateau schedule). ``None`` keeps
-        the learning rate fixed.
-    cell_type : {"rnn", "lstm", "gru"}, default="gru"
-        Recurrent cell of encoder and decoder.
-    hidden_size : int, default=256
-        Units per direction and layer of the encoder, and per layer of the decoder.
-    num_layers : int, default=1
-        Layers of the encoder and of the decoder.
-    bidirectional : bool, default=True
-        Bidirectional encoder.
-    dropout : float in [0, 1), default=0.5
-        Dropout on both embeddings, between layers and before the output layer.
-    embedding_dim : int, default=256
-        Embedding size of source and target tokens.
-    max_epochs : int, default=20
-        Maximum passes over the training pairs.
-    batch_size : int, default=64
-        Sentence pairs per batch (bucketed by source length).
-    lr : float, default=2e-3
-        Initial learning rate.
-    grad_clip : float or None, default=1.0
-        Gradient-norm clipping.
-    early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the pairs and translate them greedily after
-        every epoch; stop when their BLEU (on target tokens, recorded as ``valid_bleu``
-        in ``history_``) has not improved for ``patience`` epochs, or at once when it
-        reaches 100, and keep the weights of the best epoch.
-    optimizer, weight_decay, validation_fraction, patience, device, precision, \
-random_state, verbose, callbacks
-        As below.
-
-    Shared parameters
-    -----------------
-    {shared_parameters}
+    {parameters}
 
     Attributes
     ----------
@@ -299,7 +225,64 @@ random_state, verbose, callbacks
     ['two one']
     """
 
-    _fuse_optimizer = True  # embeddings and output layer dominate: 5x faster Adam steps
+    _params = {
+        "attention": Param(Options(ATTENTIONS), """\
+            ``"bahdanau"``: additive attention queried with the previous decoder state, its
+            context fed to the decoder's input. ``"luong"``: multiplicative ("general")
+            attention queried with the current decoder state, followed by the attentional
+            layer ``tanh(W [c; h])``. ``None``: no attention; the encoder's final state
+            starts the decoder and is fed to it at every step."""),
+        "input_feeding": Param(Boolean(), """\
+            Luong attention only: feed the previous attentional vector to the decoder
+            (Luong et al., 2015). ``False`` lets the teacher-forced decoder run over the
+            whole target in one pass (faster training, usually lower BLEU)."""),
+        "teacher_forcing": Param(Interval("real", 0, 1), """\
+            Probability of feeding the reference previous token to the decoder during
+            training; otherwise the model's own greedy prediction is fed (scheduled
+            sampling), which makes training step by step."""),
+        "tokenizer": Param(Options(TOKENIZER_NAMES), """\
+            Tokens of both sides: words and punctuation, characters, or unigram subwords
+            (needs the ``sentencepiece`` package)."""),
+        "source_vectorizer": Param(VECTORIZER, """\
+            More options for the source side's :class:`TextVectorizer`, as a dict of its
+            parameters (merged over the defaults) or a ready ``TextVectorizer`` (cloned).
+            The default lower-cases the source."""),
+        "target_vectorizer": Param(VECTORIZER, """\
+            The same for the target side. The default keeps the target's case and spacing
+            (``keep_spacing=True``), since BLEU is case-sensitive."""),
+        "beam_size": Param(Interval("integer", 1, None), """\
+            Hypotheses kept per sentence when decoding; 1 is greedy decoding."""),
+        "length_penalty": Param(Interval("real", 0, None), """\
+            Exponent ``alpha`` of the length normalisation ``((5 + length) / 6) ** alpha``
+            that divides each finished hypothesis's log-probability (0 for none); beam
+            search only."""),
+        "max_output_length": Param(Interval("integer", 1, None, none=True), """\
+            Most tokens generated per sentence; ``None`` allows twice the longest source
+            sentence of the batch plus 10."""),
+        "label_smoothing": Param(Interval("real", 0, 1, high_open=True),
+                                 "Label smoothing of the training loss."),
+        "lr_decay": Param(Interval("real", 0, 1, low_open=True, high_open=True, none=True),
+                          """\
+            With early stopping: multiply the learning rate by ``lr_decay`` after every
+            epoch in which the validation loss did not improve (plateau schedule). ``None``
+            keeps the learning rate fixed."""),
+        "cell_type": "Recurrent cell of encoder and decoder.",
+        "hidden_size": """\
+            Units per direction and layer of the encoder, and per layer of the decoder.""",
+        "num_layers": "Layers of the encoder and of the decoder.",
+        "bidirectional": "Bidirectional encoder.",
+        "dropout": "Dropout on both embeddings, between layers and before the output layer.",
+        "embedding_dim": "Embedding size of source and target tokens.",
+        "batch_size": "Sentence pairs per batch (bucketed by source length).",
+        "early_stopping": """\
+            Hold out ``validation_fraction`` of the pairs and translate them greedily after
+            every epoch; stop when their BLEU (on target tokens, recorded as ``valid_bleu``
+            in ``history_``) has not improved for ``patience`` epochs, or at once when it
+            reaches 100, and keep the weights of the best epoch.""",
+    }
+
+    # The embeddings and the output layer dominate the parameters: one fused Adam step.
+    _fuse_optimizer = True
 
     def __init__(
         self,
@@ -340,50 +323,12 @@ random_state, verbose, callbacks
         store_params(self, locals())
 
     # -- parameters ---------------------------------------------------------------------
-    def _validate_params(self) -> None:
-        self._validate_shared_params()
-        if self.attention not in ATTENTIONS:
-            raise ValueError(
-                f"attention must be one of {list(ATTENTIONS)}, got {self.attention!r}."
-            )
-        if self.tokenizer not in TOKENIZERS:
-            raise ValueError(
-                f"tokenizer must be one of {list(TOKENIZERS)}, got {self.tokenizer!r}."
-            )
-        if not isinstance(self.input_feeding, (bool, np.bool_)):
-            raise ValueError(f"input_feeding must be True or False, got {self.input_feeding!r}.")
-        _check_number(self.teacher_forcing, "teacher_forcing", 0, 1)
-        self._check_decoding_params(self.beam_size, self.max_output_length)
-        _check_number(self.length_penalty, "length_penalty", 0, None)
-        _check_number(self.label_smoothing, "label_smoothing", 0, 1, high_open=True)
-        _check_number(self.lr_decay, "lr_decay", 0, 1, low_open=True, high_open=True,
-                      allow_none=True)
-        for name in ("source_vectorizer", "target_vectorizer"):
-            value = getattr(self, name)
-            if not (value is None or isinstance(value, (dict, TextVectorizer))):
-                raise ValueError(
-                    f"{name} must be None, a dict of TextVectorizer parameters or a "
-                    f"TextVectorizer, got {type(value).__name__}."
-                )
-
-    @staticmethod
-    def _check_decoding_params(beam_size, max_output_length) -> None:
-        _check_number(beam_size, "beam_size", 1, None, integer=True)
-        _check_number(max_output_length, "max_output_length", 1, None, integer=True,
-                      allow_none=True)
-
     def _make_vectorizer(self, side: str) -> TextVectorizer:
-        given = getattr(self, f"{side}_vectorizer")
-        if isinstance(given, TextVectorizer):
-            return clone(given)
-        params: dict = {"tokenizer": self.tokenizer}
+        defaults: dict = {"tokenizer": self.tokenizer}
         if side == "target":
-            params.update(lowercase=False, keep_spacing=True)
-        params.update(given or {})
-        try:
-            return TextVectorizer(**params)
-        except TypeError as error:
-            raise ValueError(f"{side}_vectorizer: {error}") from None
+            defaults.update(lowercase=False, keep_spacing=True)
+        return build_vectorizer(getattr(self, f"{side}_vectorizer"), f"{side}_vectorizer",
+                                defaults, merge=True)
 
     # -- fitting ------------------------------------------------------------------------
     def fit(self, X: TextsLike, y: TextsLike | None = None) -> Seq2SeqTranslator:
@@ -491,9 +436,10 @@ random_state, verbose, callbacks
     # -- decoding -----------------------------------------------------------------------
     def _decode(self, X, *, beam_size=None, return_attention=False, name="X"):
         """Token ids (and attention) of the translations of ``X``, in input order."""
-        check_is_fitted(self, "net_")
+        check_is_fitted(self)
         beam_size = self.beam_size if beam_size is None else beam_size
-        self._check_decoding_params(beam_size, self.max_output_length)
+        self._params["beam_size"].constraint.check("beam_size", beam_size)
+        validate_params(self, ["max_output_length"])
         sources = check_texts(X, name)
         source_ids = self.source_vectorizer_.transform(sources)
         lengths = np.fromiter(map(len, source_ids), np.int64, len(source_ids))
@@ -502,8 +448,9 @@ random_state, verbose, callbacks
         todo = np.flatnonzero(lengths > 0)
         if not len(todo):
             return outputs_all, attentions_all
+        module, device = self._inference_module()
         outputs, attentions = decode_batches(
-            self.net_.module_, [source_ids[i] for i in todo], self._inference_device(),
+            module, [source_ids[i] for i in todo], device,
             beam_size=beam_size, max_output_length=self.max_output_length,
             length_penalty=float(self.length_penalty), return_attention=return_attention,
         )
@@ -589,7 +536,7 @@ random_state, verbose, callbacks
         ValueError
             If the model has no attention (``attention=None``) or the sentence is empty.
         """
-        check_is_fitted(self, "net_")
+        check_is_fitted(self)
         self._check_sentence(sentence)
         if self.attention is None:
             raise ValueError(

@@ -1,7 +1,16 @@
 """PyTorch modules behind the estimators."""
 
 from .encoder import CELLS, SequenceEncoder, SequenceModel, make_rnn
-from .forecasting import DISTRIBUTIONS, ForecastModel, GaussianNLLLoss, PinballLoss
+from .forecasting import (
+    DISTRIBUTIONS,
+    HEADS,
+    ForecastHead,
+    ForecastModel,
+    GaussianHead,
+    GaussianNLLLoss,
+    PinballLoss,
+    QuantileHead,
+)
 from .pooling import POOLINGS, SequencePooling, length_mask
 from .seq2seq import ATTENTIONS, Seq2SeqModel, SequenceCrossEntropy
 
@@ -11,9 +20,13 @@ __all__ = [
     "SequenceCrossEntropy",
     "CELLS",
     "DISTRIBUTIONS",
+    "HEADS",
+    "ForecastHead",
     "ForecastModel",
+    "GaussianHead",
     "GaussianNLLLoss",
     "PinballLoss",
+    "QuantileHead",
     "POOLINGS",
     "SequenceEncoder",
     "SequenceModel",

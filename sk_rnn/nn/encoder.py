@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from .._registry import register_module
 from ._init_args import RecordsInitArgs
 from .pooling import SequencePooling, length_mask
 
@@ -32,12 +33,10 @@ def make_rnn(
     """Build a batch-first ``nn.RNN``/``nn.LSTM``/``nn.GRU``.
 
     With ``init="keras"`` (the default) recurrent weights are orthogonal, input weights
-    Xavier-uniform, biases zero and the LSTM forget-gate bias 1, which trains faster and
-    more reliably than PyTorch's uniform default for the classifiers, the forecaster and
-    the translator. ``init="torch"`` keeps PyTorch's uniform(±1/sqrt(hidden_size))
-    initialisation, which a character language model learns much faster from (Tiny
-    Shakespeare, 2x512 LSTM, 4 minutes on one thread: 1.61 against 1.85 nats/char
-    held out; ``benchmarks/RESULTS.md``).
+    Xavier-uniform, biases zero and the LSTM forget-gate bias 1 (what the classifiers,
+    the forecaster and the translator use). ``init="torch"`` keeps PyTorch's
+    uniform(±1/sqrt(hidden_size)) initialisation (what the language model uses; the
+    comparison is in ``benchmarks/RESULTS.md``).
     """
     if init not in ("keras", "torch"):
         raise ValueError(f"init must be 'keras' or 'torch', got {init!r}.")
@@ -69,9 +68,9 @@ def run_rnn(rnn: nn.RNNBase, inputs: torch.Tensor, hidden=None):
     """Run a batch-first recurrent stack over ``(B, T, F)`` inputs from ``hidden``.
 
     A single step from a given state runs through the cell functions
-    (``torch.lstm_cell`` ...) on the stack's own weights: on CPU that is about 2.5 times
-    faster than calling the oneDNN-backed ``nn.LSTM`` on a sequence of length 1, which
-    matters wherever decoding goes token by token. Anything else goes to ``rnn`` itself.
+    (``torch.lstm_cell`` ...) on the stack's own weights, which on CPU is cheaper than
+    calling the oneDNN-backed ``nn.LSTM`` on a sequence of length 1: it matters wherever
+    decoding goes token by token. Anything else goes to ``rnn`` itself.
 
     Parameters
     ----------
@@ -112,8 +111,8 @@ def supports_run_padded(rnn: nn.Module) -> bool:
     """Whether :func:`run_padded` can run ``rnn``: a batch-first ``nn.RNN``/``nn.LSTM``/
     ``nn.GRU`` without projections.
 
-    Dynamic-quantised stacks (``torch.ao``) are left to their packed path, which measured
-    faster than running them unpacked (``benchmarks/bench_compression.py --packed``).
+    Dynamic-quantised stacks (``torch.ao``) are left to their packed path (compared with
+    the unpacked one by ``benchmarks/bench_compression.py --packed``).
     """
     return (type(rnn) in CELLS.values() and rnn.batch_first
             and not getattr(rnn, "proj_size", 0))
@@ -288,6 +287,7 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
                 and supports_run_padded(self.rnn))
 
 
+@register_module()
 class SequenceModel(RecordsInitArgs, nn.Module):
     """A :class:`SequenceEncoder` followed by dropout and a linear output layer.
 

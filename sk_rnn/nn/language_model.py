@@ -13,12 +13,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._registry import register_module, register_reference
 from ._init_args import RecordsInitArgs
 from .encoder import make_rnn, run_rnn
 
 __all__ = ["LanguageModel", "TokenCrossEntropy"]
 
 
+@register_module(stepwise=("rnn",))
 class LanguageModel(RecordsInitArgs, nn.Module):
     """Next-token model: embedding, recurrent stack, dropout and a linear output layer.
 
@@ -48,12 +50,12 @@ class LanguageModel(RecordsInitArgs, nn.Module):
     ) -> None:
         super().__init__()
         # PyTorch's N(0, 1) embedding: with Keras's uniform(-0.05, 0.05) the inputs are so
-        # small that a character model sits at the unigram loss for ~150 more updates
-        # (Tiny Shakespeare, 2x512 LSTM: 2.96 vs 1.96 nats after 180 updates).
+        # small that a character model stays at the unigram loss far longer
+        # (benchmarks/RESULTS.md).
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         # PyTorch's own recurrent initialisation, not make_rnn's Keras-style one: with
-        # orthogonal/Xavier weights and forget bias 1 the same model trained far slower
-        # (held-out 1.85 vs 1.61 nats/char after 4 minutes; benchmarks/RESULTS.md).
+        # orthogonal/Xavier weights and forget bias 1 the same model trains far slower
+        # (benchmarks/RESULTS.md).
         self.rnn = make_rnn(cell_type, embedding_dim, hidden_size, num_layers,
                             bidirectional=False, dropout=dropout, init="torch")
         self.dropout = nn.Dropout(dropout)
@@ -124,6 +126,7 @@ def _map_state(state, fn):
     return fn(state)
 
 
+@register_reference
 class TokenCrossEntropy(nn.Module):
     """Mean cross-entropy of ``(batch, steps, vocab)`` logits against ``(batch, steps)``
     target ids, in nats per token."""

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from .._registry import register_module, register_reference
 from ._init_args import RecordsInitArgs
 from .encoder import make_rnn, run_rnn
 from .pooling import length_mask
@@ -66,6 +67,7 @@ def _attend(attention, query, keys, memory, mask):
     return torch.bmm(weights, memory), weights
 
 
+@register_module(stepwise=("decoder",))
 class Seq2SeqModel(RecordsInitArgs, nn.Module):
     """A recurrent encoder-decoder with optional attention.
 
@@ -457,6 +459,7 @@ def _until_eos(ids: list[int], eos: int) -> list[int]:
     return ids[: ids.index(eos)] if eos in ids else ids
 
 
+@register_reference
 class SequenceCrossEntropy(nn.Module):
     """Cross-entropy over the non-padding target tokens, with label smoothing.
 
