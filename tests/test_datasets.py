@@ -22,7 +22,10 @@ from sk_rnn.datasets import (
     DatasetDownloadError,
     get_data_home,
     load_movie_reviews,
+    load_mpqa,
     load_sms_spam,
+    load_sst,
+    load_subjectivity,
     load_tatoeba_pairs,
     load_tiny_shakespeare,
 )
@@ -143,6 +146,54 @@ def test_movie_reviews(data_home):
     assert y.dtype == np.int64
 
 
+def test_subjectivity(data_home):
+    bunch = load_subjectivity(data_home=data_home)
+    assert len(bunch.data) == 10_000
+    assert bunch.target.dtype == np.int64
+    assert np.bincount(bunch.target).tolist() == [5_000, 5_000]
+    assert bunch.target_names == ["subjective", "objective"]
+    assert bunch.data[0].startswith("smart and alert , thirteen conversations")
+    # latin-1 decoded, trailing spaces stripped.
+    assert any(any(ord(c) > 127 for c in text) for text in bunch.data)
+    assert not any("\ufffd" in text or text != text.strip() for text in bunch.data)
+    assert "load_movie_reviews" in bunch.DESCR  # it warns about the overlap with MR
+
+
+def test_mpqa(data_home):
+    X, y = load_mpqa(data_home=data_home, return_X_y=True, as_frame=True)
+    assert isinstance(X, pd.Series) and len(X) == 10_606
+    assert y.value_counts().to_dict() == {0: 7_294, 1: 3_312}
+    assert X.iloc[0] == "complaining"
+
+
+@pytest.mark.parametrize("fine_grained, sizes, n_classes", [
+    (False, {"train": 6_920, "dev": 872, "test": 1_821}, 2),
+    (True, {"train": 8_544, "dev": 1_101, "test": 2_210}, 5),
+])
+def test_sst(data_home, fine_grained, sizes, n_classes):
+    for subset, size in sizes.items():
+        bunch = load_sst(subset=subset, fine_grained=fine_grained, data_home=data_home)
+        assert len(bunch.data) == len(bunch.target) == size
+        assert sorted(set(bunch.target.tolist())) == list(range(n_classes))
+        assert len(bunch.target_names) == n_classes
+        assert all(bunch.data) and not any("\ufffd" in text for text in bunch.data)
+
+
+def test_sst_bad_arguments(data_home):
+    with pytest.raises(ValueError, match="subset must be 'train', 'dev' or 'test'"):
+        load_sst(subset="validation", data_home=data_home)
+    with pytest.raises(ValueError, match="fine_grained must be True or False"):
+        load_sst(fine_grained="yes", data_home=data_home)
+
+
+def test_sentence_file_with_a_bad_line(tmp_path):
+    folder = tmp_path / "sentence_classification"
+    folder.mkdir()
+    (folder / "mpqa.all").write_text("1 good\nbad line without a label\n")
+    with pytest.raises(ValueError, match=r"mpqa.all, line 2: expected '<label 0..1> <text>'"):
+        load_mpqa(data_home=tmp_path, download_if_missing=False)
+
+
 def test_tiny_shakespeare(data_home):
     text = load_tiny_shakespeare(data_home=data_home)
     assert len(text) == 1_115_394
@@ -197,6 +248,10 @@ _LOADERS = {
     "movie_reviews": (load_movie_reviews, "mr_polarity/rt-polarity.pos"),
     "tiny_shakespeare": (load_tiny_shakespeare, "tinyshakespeare/input.txt"),
     "tatoeba": (load_tatoeba_pairs, "tatoeba_eng_fra/eng-fra-18k.txt"),
+    "sentence_classification/subj.all": (load_subjectivity, "sentence_classification/subj.all"),
+    "sentence_classification/mpqa.all": (load_mpqa, "sentence_classification/mpqa.all"),
+    "sentence_classification/stsa.binary.train": (
+        load_sst, "sentence_classification/stsa.binary.train"),
 }
 
 
@@ -263,6 +318,17 @@ def _fake_fra_txt(data_home: Path) -> bytes:
     more = "".join(f"{pair}\tCC-BY 2.0 (France) test\n" for pair in pairs)
     longer = "This English sentence has six words.\tPhrase trop longue.\tCC-BY test\n"
     return (attributed + longer + more).encode("utf-8")
+
+
+@pytest.mark.parametrize("fine_grained", [False, True])
+def test_download_sst_file(monkeypatch, tmp_path, data_home, fine_grained):
+    kind = "fine" if fine_grained else "binary"
+    key = f"sentence_classification/stsa.{kind}.test"
+    _point_at(monkeypatch, key, data_home / key)
+    bunch = load_sst(subset="test", fine_grained=fine_grained, data_home=tmp_path)
+    assert len(bunch.data) == (2_210 if fine_grained else 1_821)
+    assert (tmp_path / key).read_bytes() == (data_home / key).read_bytes()
+    assert _leftovers(tmp_path / "sentence_classification") == []
 
 
 def test_download_tatoeba_builds_both_subsets(monkeypatch, tmp_path, data_home):

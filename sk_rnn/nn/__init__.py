@@ -11,6 +11,7 @@ from .forecasting import (
     PinballLoss,
     QuantileHead,
 )
+from .ngrams import NgramLinear
 from .pooling import POOLINGS, SequencePooling, length_mask
 from .seq2seq import ATTENTIONS, Seq2SeqModel, SequenceCrossEntropy
 
@@ -24,6 +25,7 @@ __all__ = [
     "ForecastHead",
     "ForecastModel",
     "GaussianHead",
+    "NgramLinear",
     "GaussianNLLLoss",
     "PinballLoss",
     "QuantileHead",

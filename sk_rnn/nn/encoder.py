@@ -11,6 +11,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .._registry import register_module
 from ._init_args import RecordsInitArgs
+from .ngrams import NgramLinear
 from .pooling import SequencePooling, length_mask
 
 __all__ = ["CELLS", "SequenceEncoder", "SequenceModel", "make_rnn", "run_padded", "run_rnn"]
@@ -289,7 +290,9 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
 
 @register_module()
 class SequenceModel(RecordsInitArgs, nn.Module):
-    """A :class:`SequenceEncoder` followed by dropout and a linear output layer.
+    """A :class:`SequenceEncoder` followed by dropout and a linear output layer, with an
+    optional linear model over the token n-grams whose scores are added to the output
+    layer's (wide and deep).
 
     Parameters
     ----------
@@ -297,18 +300,33 @@ class SequenceModel(RecordsInitArgs, nn.Module):
         Classes (logits) or regression targets.
     dropout : float
         Dropout before the output layer (and inside the encoder).
+    ngram_order : int, default=0
+        Token input only: longest n-gram of the linear path (:class:`NgramLinear`); 0
+        for no such path.
+    ngram_buckets : int, default=262144
+        Hash buckets of the linear path's n-grams of order 2 and more.
     **encoder_params
         Passed to :class:`SequenceEncoder`.
     """
 
     _weight_init_args = SequenceEncoder._weight_init_args
 
-    def __init__(self, *, n_outputs: int, dropout: float, **encoder_params) -> None:
+    def __init__(self, *, n_outputs: int, dropout: float, ngram_order: int = 0,
+                 ngram_buckets: int = 1 << 18, **encoder_params) -> None:
         super().__init__()
         self.encoder = SequenceEncoder(dropout=dropout, **encoder_params)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.encoder.output_size, n_outputs)
+        self.ngrams = None
+        if ngram_order:
+            if encoder_params.get("vocab_size") is None:
+                raise ValueError("an n-gram path needs token input (vocab_size).")
+            self.ngrams = NgramLinear(encoder_params["vocab_size"], n_outputs, ngram_order,
+                                      ngram_buckets)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Return ``(B, n_outputs)`` logits or predictions."""
-        return self.head(self.dropout(self.encoder(x, lengths)))
+        out = self.head(self.dropout(self.encoder(x, lengths)))
+        if self.ngrams is not None:
+            out = out + self.ngrams(x, lengths)
+        return out
