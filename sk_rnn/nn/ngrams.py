@@ -7,6 +7,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._sequences import length_batches
+
 __all__ = ["NgramLinear", "ngram_ids"]
 
 # Multiplier of the rolling n-gram hash (a prime above any vocabulary size in practice).
@@ -107,12 +109,16 @@ class NgramLinear(nn.Module):
             Additive smoothing.
         """
         n_classes, size = self.weight.weight.shape[1], self.weight.weight.shape[0]
+        classes = np.asarray(classes)
+        lengths = np.fromiter(map(len, sequences), np.int64, len(sequences))
         counts = np.zeros((n_classes, size))
-        for sequence, label in zip(sequences, classes, strict=True):
-            x = torch.as_tensor(np.asarray(sequence, dtype=np.int64))[None]
-            ids, valid = ngram_ids(x, torch.tensor([x.shape[1]]), self.order,
+        for indices, batch in length_batches(list(sequences), lengths, 256):
+            ids, valid = ngram_ids(batch["x"], batch["lengths"], self.order,
                                    self.vocab_size, self.buckets)
-            counts[label, np.unique(ids[valid].numpy())] += 1
+            rows = torch.arange(len(indices))[:, None].expand_as(ids)[valid].numpy()
+            # Each (sequence, feature) pair once: binary features.
+            pairs = np.unique(rows * size + ids[valid].numpy())
+            np.add.at(counts, (classes[indices[pairs // size]], pairs % size), 1)
         log_p = np.log((counts + alpha) / (counts + alpha).sum(axis=1, keepdims=True))
         weights = (log_p - log_p.mean(axis=0)).T
         weights[0] = 0.0
