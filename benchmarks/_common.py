@@ -20,7 +20,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     """An argument parser with the options every benchmark takes."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data-home", default=DEFAULT_DATA_HOME,
-                        help="folder holding the data sets (default: ../shared/data)")
+                        help="folder holding the data sets (default: $SK_RNN_DATA_HOME)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     return parser
 

@@ -12,8 +12,8 @@ polarity data (``sk_rnn.datasets.load_movie_reviews``, split 80/20), then compre
 Both return fitted estimators with the same API, so they are scored exactly like the
 original. A bar chart of size and accuracy is saved as a PNG.
 
-    python examples/compress_sentiment.py --data-home ../shared/data          # ~1 minute
-    python examples/compress_sentiment.py --data-home ../shared/data --smoke  # seconds
+    python examples/compress_sentiment.py          # ~1 minute
+    python examples/compress_sentiment.py --smoke  # seconds
 
 It prints one row per model: test accuracy, the share of test predictions equal to the
 float model's, the saved size in KiB (raw and zlib-compressed) and the time of one

@@ -6,9 +6,9 @@ cross-entropy in nats per character. Samples are written at a few temperatures a
 nucleus (top-p) sampling, and the training curves are saved as a PNG with
 :func:`sk_rnn.plotting.plot_training_curves`.
 
-    python examples/generate_shakespeare.py --data-home ../shared/data   # about 10 minutes
+    python examples/generate_shakespeare.py   # about 10 minutes
     python examples/generate_shakespeare.py --n-chars 100000 --max-epochs 1  # a quick look
-    python examples/generate_shakespeare.py --data-home ../shared/data --smoke  # seconds
+    python examples/generate_shakespeare.py --smoke  # seconds
 
 It prints the size of the training text, the held-out loss and perplexity, samples at
 temperatures 0.5 and 0.8 and with top-p 0.9, and where the PNG went::

@@ -6,8 +6,8 @@ snippets, half positive, half negative) is split 80/20; a ``GridSearchCV`` picks
 the refitted best model is scored on the held-out part, and its training curves are saved
 as a PNG with :func:`sk_rnn.plotting.plot_training_curves`.
 
-    python examples/sentiment_movie_reviews.py --data-home ../shared/data   # ~10 minutes
-    python examples/sentiment_movie_reviews.py --data-home ../shared/data --smoke  # seconds
+    python examples/sentiment_movie_reviews.py   # ~10 minutes
+    python examples/sentiment_movie_reviews.py --smoke  # seconds
 
 It prints the data, the grid-search table, the test accuracy of the best cell, a few
 reviews with their predicted polarity, and where the PNG went::

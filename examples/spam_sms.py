@@ -7,8 +7,8 @@ embeddings, max-pooled; it builds its own vocabulary from the raw strings) is fi
 scored on the held-out messages and its training curves are saved as a PNG with
 :func:`sk_rnn.plotting.plot_training_curves`.
 
-    python examples/spam_sms.py --data-home ../shared/data          # under a minute
-    python examples/spam_sms.py --data-home ../shared/data --smoke  # a few seconds
+    python examples/spam_sms.py          # under a minute
+    python examples/spam_sms.py --smoke  # a few seconds
 
 It prints the data, the test accuracy with per-class precision and recall, a few
 messages with their predicted label, and where the PNG went; a full run printed::

@@ -6,9 +6,9 @@ hyper-parameters: a bidirectional GRU encoder, Bahdanau attention, beam search) 
 on the rest and scored by multi-reference BLEU; a few translations are printed and the
 attention of one is saved as a PNG with :func:`sk_rnn.plotting.plot_attention`.
 
-    python examples/translate_tatoeba.py --data-home ../shared/data   # about 10 minutes
+    python examples/translate_tatoeba.py   # about 10 minutes
     python examples/translate_tatoeba.py --max-epochs 2 --n-pairs 2000  # a quick look
-    python examples/translate_tatoeba.py --data-home ../shared/data --smoke  # seconds
+    python examples/translate_tatoeba.py --smoke  # seconds
 
 It prints the size of the training set, the held-out BLEU, eight held-out sentences with
 their translations and where the PNG went::
