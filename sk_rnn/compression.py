@@ -107,7 +107,8 @@ def quantize(estimator: Estimator) -> Estimator:
 
     Weights of ``nn.Linear``, ``nn.LSTM`` and ``nn.GRU`` layers are stored as int8 (per
     tensor scale); activations are quantised at run time. Embeddings are stored as 8-bit
-    rows with a scale and offset per row. Plain ``nn.RNN`` layers (not supported by
+    rows with a scale and offset per row (those with rows of fewer than 3 values, which
+    that would make larger, stay float). Plain ``nn.RNN`` layers (not supported by
     PyTorch's dynamic quantisation) and the recurrent layers that a module declares as
     run step by step (the translator's decoder, the text generator's stack) keep float
     weights; their linear layers are still quantised. The result runs on the CPU only.
@@ -155,7 +156,9 @@ def quantize(estimator: Estimator) -> Estimator:
     for name, sub in module.named_modules():
         if isinstance(sub, (nn.Linear, nn.LSTM, nn.GRU)) and id(sub) not in keep_float:
             spec[name] = qconfig
-        elif isinstance(sub, nn.Embedding):
+        elif isinstance(sub, nn.Embedding) and 4 * sub.embedding_dim > sub.embedding_dim + 8:
+            # 8-bit rows carry a float32 scale and offset each: rows of one or two values
+            # (a classifier's n-gram path with two classes) would grow, not shrink.
             spec[name] = embedding_qconfig
     with warnings.catch_warnings():
         # torch >= 2.10 flags torch.ao.quantization as deprecated in favour of torchao,

@@ -220,6 +220,11 @@ def test_quantized_layers_are_dynamic_int8(fitted, quantized, case):
             assert new.dtype == torch.qint8
             assert not list(new.parameters())  # no float weights left
             expected_layers.append(name)
+        elif type(sub) is nn.Embedding and sub.embedding_dim < 3:
+            # rows of one or two values (the n-gram path of two classes) would grow as
+            # 8-bit rows with a float scale and offset: left exactly as they were
+            assert type(new) is nn.Embedding, name
+            assert torch.equal(new.weight, sub.weight), name
         elif type(sub) is nn.Embedding:
             assert type(new) is QuantizedEmbedding, name
             assert new.weight().dtype == torch.quint8
