@@ -310,7 +310,7 @@ class RNNTrainingMixin:
         lower_is_better: bool = True,
         best_possible: float | None = None,
         monitor_callbacks: list | None = None,
-        start_callbacks: list | None = None,
+        end_callbacks: list | None = None,
     ) -> None:
         """Train a module on ``sequences`` and ``y``; sets ``net_``, ``history_`` and
         ``n_iter_``.
@@ -345,9 +345,9 @@ class RNNTrainingMixin:
         monitor_callbacks : list of (name, Callback) or None
             Callbacks that record ``monitor`` when it is not a skorch built-in; they run
             before early stopping.
-        start_callbacks : list of (name, Callback) or None
-            Callbacks used with or without a validation set, e.g. one that initialises
-            weights from the training part in ``on_train_begin``.
+        end_callbacks : list of (name, Callback) or None
+            Callbacks used with or without a validation set that run after early
+            stopping, so that their ``on_train_end`` sees the restored best weights.
         """
         rng = check_random_state(self.random_state)
         seed = self._training_seed(rng)
@@ -364,7 +364,7 @@ class RNNTrainingMixin:
             iterator=SequenceLoader, iterator_params={"collate_fn": collate_fn},
             criterion_params=criterion_params, monitor=monitor,
             lower_is_better=lower_is_better, best_possible=best_possible,
-            monitor_callbacks=monitor_callbacks, schedule_callbacks=start_callbacks,
+            monitor_callbacks=monitor_callbacks, end_callbacks=end_callbacks,
         )
 
     @staticmethod
@@ -388,6 +388,7 @@ class RNNTrainingMixin:
         best_possible: float | None = None,
         monitor_callbacks: list | None = None,
         schedule_callbacks: list | None = None,
+        end_callbacks: list | None = None,
     ) -> None:
         """Train a fresh module through skorch; sets ``net_``, ``history_``, ``n_iter_``
         and ``device_``.
@@ -409,6 +410,8 @@ best_possible, monitor_callbacks
         schedule_callbacks : list of (name, Callback) or None
             Callbacks used with or without a validation set (a learning-rate schedule
             by batch, say); they run after the monitor callbacks.
+        end_callbacks : list of (name, Callback) or None
+            As for :meth:`_fit_net`: the last callbacks, after early stopping.
         """
         backend = training_backend(self.accelerator)
         device = backend.device(self._requested_device, self.device)
@@ -428,6 +431,7 @@ best_possible, monitor_callbacks
                     sink=backend.sink if self.verbose else silent,
                 ))
             )
+        callbacks.extend(end_callbacks or [])
         extra = {f"criterion__{k}": v for k, v in (criterion_params or {}).items()}
         for key, value in (iterator_params or {}).items():
             extra[f"iterator_train__{key}"] = value

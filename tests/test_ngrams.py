@@ -31,31 +31,47 @@ def test_ngram_ids_of_short_sequences():
     assert ids.tolist() == [[4]] and valid.tolist() == [[True]]
 
 
-def test_ngram_path_ignores_padding():
+def test_ngram_path_counts_each_ngram_once_and_ignores_padding():
     torch.manual_seed(0)
     path = NgramLinear(vocab_size=20, n_outputs=3, order=3, buckets=50)
+    path._set_table(torch.arange(1, path.n_features), path.n_features)  # every id a row
     torch.nn.init.normal_(path.weight.weight)
-    short = path(torch.tensor([[3, 4, 5]]), torch.tensor([3]))
-    padded = path(torch.tensor([[3, 4, 5, 0, 0]]), torch.tensor([3]))
+    path.weight.weight.data[0] = 0.0  # the row of unseen n-grams and padding
+    short = path(torch.tensor([[3, 4, 3, 4]]), torch.tensor([4]))
+    padded = path(torch.tensor([[3, 4, 3, 4, 0, 0]]), torch.tensor([4]))
     torch.testing.assert_close(short, padded)
-    # Scores are the sum of the rows of the sequence's n-grams.
-    ids, valid = ngram_ids(torch.tensor([[3, 4, 5]]), torch.tensor([3]), 3, 20, 50)
-    torch.testing.assert_close(short[0], path.weight.weight[ids[valid]].sum(dim=0))
+    # Binary features: the sum over the distinct n-grams, plus the bias.
+    ids, valid = ngram_ids(torch.tensor([[3, 4, 3, 4]]), torch.tensor([4]), 3, 20, 50)
+    distinct = torch.unique(ids[valid])
+    assert len(distinct) < valid.sum()  # (3, 4) and 3, 4 repeat
+    torch.testing.assert_close(short[0], path.weight.weight[distinct].sum(dim=0) + path.bias)
 
 
-def test_naive_bayes_start():
+def test_naive_bayes_logistic_fit_separates_and_is_binary():
     path = NgramLinear(vocab_size=6, n_outputs=2, order=1, buckets=4)
-    sequences = [np.array([2, 3]), np.array([2, 3, 3]), np.array([4]), np.array([4, 5])]
-    path.init_naive_bayes(sequences, np.array([1, 1, 0, 0]))
-    w = path.weight.weight.detach().numpy()
-    # Word 2 is only in class 1, word 4 only in class 0, word 5 unseen in class 1.
-    assert w[2, 1] > w[2, 0] and w[4, 0] > w[4, 1] and w[5, 0] > w[5, 1]
-    np.testing.assert_allclose(w.sum(axis=1), 0.0, atol=1e-6)  # centred over classes
+    sequences = [np.array([2, 3]), np.array([2, 3, 3]), np.array([4]), np.array([4, 5])] * 5
+    path.fit_naive_bayes_logistic(sequences, np.array([1, 1, 0, 0] * 5), C=10.0)
+    w = path.weights_by_id().detach().numpy()
+    assert path.feature_ids.tolist() == [2, 3, 4, 5]  # a row for each word seen, no more
+    assert path.weight.weight.shape == (5, 2)
+    # Word 2 is only in class 1, word 4 only in class 0.
+    assert w[2, 1] > 0 > w[4, 1]
+    np.testing.assert_allclose(w[:, 0], -w[:, 1])  # two classes: scores (-s, s)
     assert (w[0] == 0).all()  # padding
-    # Binary features: a word twice in a sequence counts once. Class 1 has 2 sequences
-    # and 4 features (+1 smoothing each) -> P(3 | 1) = (2 + 1) / (4 + 10).
-    p3_1, p3_0 = 3 / 14, 1 / 13
-    assert w[3, 1] - w[3, 0] == pytest.approx(np.log(p3_1 / p3_0), rel=1e-5)
+    features = path.feature_matrix(sequences[:2]).toarray()
+    assert features[1, 3] == 1 and features.sum() == 4  # word 3 twice counts once
+    x = torch.tensor([[2, 3], [4, 5]])
+    proba = NgramLinear.log_proba(path(x, torch.tensor([2, 2]))).exp()
+    assert proba[0, 1] > 0.5 > proba[1, 1]
+    torch.testing.assert_close(proba.sum(dim=1), torch.ones(2))
+
+
+def test_multiclass_path_is_one_vs_rest():
+    path = NgramLinear(vocab_size=8, n_outputs=3, order=2, buckets=16)
+    sequences = [np.array([k + 2, k + 2]) for k in range(3)] * 6
+    path.fit_naive_bayes_logistic(sequences, np.array([0, 1, 2] * 6))
+    scores = path(torch.tensor([[2, 2], [3, 3], [4, 4]]), torch.tensor([2, 2, 2]))
+    assert scores.argmax(dim=1).tolist() == [0, 1, 2]
 
 
 def _phrase_data(n=120, seed=0):
@@ -71,17 +87,68 @@ def _phrase_data(n=120, seed=0):
     return texts, np.array(labels)
 
 
-def test_classifier_starts_its_path_from_naive_bayes():
+def test_classifier_mixes_its_fitted_path_with_the_encoder():
     X, y = _phrase_data()
-    # A learning rate too small to move anything: what it predicts is its starting point.
-    clf = RNNClassifier(hidden_size=4, embedding_dim=4, max_epochs=1, lr=1e-9,
-                        early_stopping=False, linear_ngrams=2, random_state=0).fit(X, y)
-    assert clf.net_.module_.ngrams.order == 2
+    # A learning rate too small to move the encoder: what it gets right is the path's.
+    clf = RNNClassifier(hidden_size=4, embedding_dim=4, max_epochs=2, lr=1e-9, dropout=0.0,
+                        random_state=0).fit(X, y)
+    module = clf.net_.module_
+    assert module.ngrams.order == 2 and float(module.ngram_share) == 0.5
+    assert not any(p.requires_grad for p in module.ngrams.parameters())
     assert (clf.predict(X) == y).mean() == 1.0
-    without = RNNClassifier(hidden_size=4, embedding_dim=4, max_epochs=1, lr=1e-9,
-                            early_stopping=False, linear_ngrams=0, random_state=0).fit(X, y)
+    without = RNNClassifier(hidden_size=4, embedding_dim=4, max_epochs=2, lr=1e-9,
+                            linear_ngrams=0, random_state=0).fit(X, y)
     assert without.net_.module_.ngrams is None
     assert (without.predict(X) == y).mean() < 0.9
+    # Training mode: the encoder's logits alone (what the loss and early stopping see).
+    x, lengths = torch.tensor([[2, 3, 4]]), torch.tensor([3])
+    module.train()
+    encoder_only = module(x, lengths)
+    module.eval()
+    encoder, path = module.parts(x, lengths)
+    torch.testing.assert_close(torch.log_softmax(encoder_only, 1), encoder)
+    torch.testing.assert_close(module(x, lengths), 0.5 * encoder + 0.5 * path)
+
+
+def test_the_encoder_trains_as_it_would_without_the_path():
+    # Same initial weights, dropout masks and batches: the path draws no random numbers
+    # and the loss sees the encoder alone.
+    X, y = _phrase_data(80)
+    params = dict(hidden_size=4, embedding_dim=4, max_epochs=3, dropout=0.3, random_state=0)
+    with_path = RNNClassifier(**params).fit(X, y)
+    alone = RNNClassifier(**params, linear_ngrams=0).fit(X, y)
+    np.testing.assert_allclose(with_path.history_[:, "valid_loss"],
+                               alone.history_[:, "valid_loss"], rtol=1e-5)
+    with_path.net_.module_.ngram_share.fill_(0.0)
+    np.testing.assert_allclose(with_path.predict_proba(X), alone.predict_proba(X),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_path_is_fitted_on_all_training_data_and_keeps_none_of_it():
+    X, y = _phrase_data(60)
+    clf = RNNClassifier(hidden_size=4, embedding_dim=4, max_epochs=1, random_state=0,
+                        validation_fraction=0.5).fit(X, y)
+    path = clf.net_.module_.ngrams
+    expected = NgramLinear(path.vocab_size, 2, path.order, path.buckets)
+    expected.fit_naive_bayes_logistic(clf.vectorizer_.transform(X), np.unique(
+        y, return_inverse=True)[1], C=RNNClassifier._ngram_C)
+    torch.testing.assert_close(path.weights_by_id(), expected.weights_by_id())
+    callback = dict(clf.net_.callbacks_)["ngram_path"]
+    assert callback.sequences is None and callback.classes is None
+
+
+def test_path_survives_pickle_and_save(tmp_path):
+    import pickle
+
+    import sk_rnn
+
+    X, y = _phrase_data(60)
+    clf = RNNClassifier(hidden_size=4, embedding_dim=4, max_epochs=2, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X), expected)
+    sk_rnn.save(clf, tmp_path / "clf.skrnn")
+    np.testing.assert_allclose(sk_rnn.load(tmp_path / "clf.skrnn").predict_proba(X), expected,
+                               rtol=1e-5, atol=1e-7)
 
 
 def test_numeric_input_has_no_path():
@@ -91,14 +158,9 @@ def test_numeric_input_has_no_path():
     assert clf.net_.module_.ngrams is None
 
 
-def test_path_is_off_by_default_and_trains_when_asked():
-    X, _ = _phrase_data(40)
-    y = np.arange(40, dtype=float)
-    assert RNNClassifier().linear_ngrams == 0 and RNNRegressor().linear_ngrams == 0
-    reg = RNNRegressor(hidden_size=4, embedding_dim=4, max_epochs=2, linear_ngrams=2,
-                       random_state=0).fit(X, y)
-    assert reg.net_.module_.ngrams is not None
-    assert reg.predict(X).shape == (40,)
+def test_path_is_on_by_default_for_the_classifier_only():
+    assert RNNClassifier().linear_ngrams == 2
+    assert "linear_ngrams" not in RNNRegressor().get_params()
 
 
 @pytest.mark.parametrize("value", [-1, 1.5, "2"])

@@ -291,8 +291,8 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
 @register_module()
 class SequenceModel(RecordsInitArgs, nn.Module):
     """A :class:`SequenceEncoder` followed by dropout and a linear output layer, with an
-    optional linear model over the token n-grams whose scores are added to the output
-    layer's (wide and deep).
+    optional linear model over the token n-grams whose class probabilities are mixed with
+    the encoder's.
 
     Parameters
     ----------
@@ -301,12 +301,22 @@ class SequenceModel(RecordsInitArgs, nn.Module):
     dropout : float
         Dropout before the output layer (and inside the encoder).
     ngram_order : int, default=0
-        Token input only: longest n-gram of the linear path (:class:`NgramLinear`); 0
-        for no such path.
+        Token input and classification only: longest n-gram of the linear path
+        (:class:`NgramLinear`); 0 for no such path.
     ngram_buckets : int, default=262144
         Hash buckets of the linear path's n-grams of order 2 and more.
     **encoder_params
         Passed to :class:`SequenceEncoder`.
+
+    Notes
+    -----
+    The path is fitted on its own (see :meth:`NgramLinear.fit_naive_bayes_logistic`) and
+    stays fixed while the encoder trains. In training mode the module returns the
+    encoder's logits alone, so the loss trains the encoder as if the path did not exist;
+    in evaluation mode it returns the mixture
+    ``(1 - ngram_share) * log_softmax(logits) + ngram_share * path_log_proba`` (a weighted
+    geometric mean of the two models' probabilities), with the buffer ``ngram_share``
+    (0 until it is set, e.g. from held-out data).
     """
 
     _weight_init_args = SequenceEncoder._weight_init_args
@@ -323,10 +333,26 @@ class SequenceModel(RecordsInitArgs, nn.Module):
                 raise ValueError("an n-gram path needs token input (vocab_size).")
             self.ngrams = NgramLinear(encoder_params["vocab_size"], n_outputs, ngram_order,
                                       ngram_buckets)
+            self.ngrams.requires_grad_(False)
+            self.register_buffer("ngram_share", torch.zeros(()))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Return ``(B, n_outputs)`` logits or predictions."""
-        out = self.head(self.dropout(self.encoder(x, lengths)))
-        if self.ngrams is not None:
-            out = out + self.ngrams(x, lengths)
-        return out
+        """Return ``(B, n_outputs)`` logits or predictions (see Notes for the path)."""
+        logits = self.head(self.dropout(self.encoder(x, lengths)))
+        if self.ngrams is None or self.training:
+            return logits
+        return self.mix(*self.parts(x, lengths, logits))
+
+    def parts(self, x: torch.Tensor, lengths: torch.Tensor,
+              logits: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder's log-probabilities and the n-gram path's, each ``(B, n_outputs)``."""
+        if logits is None:
+            logits = self.head(self.dropout(self.encoder(x, lengths)))
+        path = NgramLinear.log_proba(self.ngrams(x, lengths).to(logits.dtype))
+        return torch.log_softmax(logits, dim=1), path
+
+    def mix(self, encoder_log_proba: torch.Tensor, path_log_proba: torch.Tensor,
+            share: torch.Tensor | float | None = None) -> torch.Tensor:
+        """``(1 - share) * encoder + share * path`` (``share`` defaults to the buffer)."""
+        share = self.ngram_share if share is None else share
+        return (1 - share) * encoder_log_proba + share * path_log_proba

@@ -1,10 +1,12 @@
-"""A linear model over a token sequence's hashed n-grams: the "wide" path that sits beside
-a recurrent encoder (wide and deep; fastText's bag of n-grams)."""
+"""A linear model over a token sequence's binary n-gram features (words and hashed longer
+n-grams, as in fastText): the path fitted beside a recurrent encoder and mixed with it."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
 from torch import nn
 
 from .._sequences import length_batches
@@ -55,8 +57,8 @@ def ngram_ids(
 
 
 class NgramLinear(nn.Module):
-    """Scores from the sum of learnt per-n-gram weight vectors (a linear model over the
-    n-gram counts of each sequence).
+    """A linear model over the binary n-gram features of each sequence: scores are the
+    sum of the weight vectors of the distinct n-grams it contains, plus a bias.
 
     Parameters
     ----------
@@ -71,8 +73,11 @@ class NgramLinear(nn.Module):
 
     Notes
     -----
-    The weights start at zero, so the path adds nothing until training gives it a use;
-    :meth:`init_naive_bayes` starts them from naive Bayes instead.
+    The weights start at zero; :meth:`fit_naive_bayes_logistic` fits them as NB-LR (the
+    logistic-regression form of NB-SVM, Wang and Manning 2012). The features are binary:
+    an n-gram that occurs twice in a sequence counts once. Only the n-grams seen in the
+    fit get a row of the weight table (``feature_ids`` lists them); every other n-gram
+    scores zero, so the model's size follows the training data, not the hash space.
     """
 
     def __init__(self, vocab_size: int, n_outputs: int, order: int, buckets: int) -> None:
@@ -80,24 +85,103 @@ class NgramLinear(nn.Module):
         self.vocab_size = vocab_size
         self.order = order
         self.buckets = buckets
-        self.weight = nn.Embedding(vocab_size + buckets, n_outputs)
-        nn.init.zeros_(self.weight.weight)
+        # Sorted ids of the n-grams that have weights; row r + 1 of the table holds the
+        # weights of feature_ids[r], row 0 (every other n-gram, padding) stays zero. So
+        # the table grows with the n-grams seen in training, not with the hash space.
+        # No random draws here: a network built with the path trains exactly as it
+        # would without it (same initial weights, dropout masks and batch order).
+        self.register_buffer("feature_ids", torch.zeros(0, dtype=torch.long))
+        self.weight = nn.Embedding.from_pretrained(torch.zeros(1, n_outputs), freeze=False)
+        self.bias = nn.Parameter(torch.zeros(n_outputs))
+
+    @property
+    def n_features(self) -> int:
+        """Size of the n-gram id space: tokens, then the hash buckets."""
+        return self.vocab_size + self.buckets
+
+    def _set_table(self, feature_ids: torch.Tensor, n_rows: int) -> None:
+        """Resize the weight table to ``n_rows`` (zeros) for sorted ``feature_ids``."""
+        device = self.bias.device
+        self.feature_ids = feature_ids.to(device=device, dtype=torch.long)
+        # from_pretrained: no random initialisation (loading must not draw numbers)
+        self.weight = nn.Embedding.from_pretrained(
+            torch.zeros(n_rows, self.bias.shape[0], device=device, dtype=self.bias.dtype),
+            freeze=not self.bias.requires_grad,
+        )
+
+    def weights_by_id(self) -> torch.Tensor:
+        """The ``(n_features, n_outputs)`` weights of every n-gram id (zero where the
+        fit saw none)."""
+        dense = self.weight.weight.new_zeros(self.n_features, self.bias.shape[0])
+        dense[self.feature_ids] = self.weight.weight[1:]
+        return dense
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        # The table's size is learnt in fit: take it from the state being loaded.
+        ids = state_dict.get(prefix + "feature_ids")
+        table = state_dict.get(prefix + "weight.weight")
+        if ids is not None and table is not None and isinstance(self.weight, nn.Embedding) \
+                and table.shape != self.weight.weight.shape:
+            self._set_table(ids, table.shape[0])
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def _rows(self, ids: torch.Tensor) -> torch.Tensor:
+        """Table rows of n-gram ids: ``1 + position`` in ``feature_ids``, else 0."""
+        known = self.feature_ids
+        if known.numel() == 0:
+            return torch.zeros_like(ids)
+        position = torch.searchsorted(known, ids).clamp_(max=known.numel() - 1)
+        hit = (known[position] == ids) & (ids > 0)
+        return torch.where(hit, position + 1, torch.zeros_like(position))
+
+    def _distinct_ids(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """``(B, N)`` n-gram ids with repeats within a row and padding replaced by 0 (the
+        padding id, whose weights are zero)."""
+        ids, valid = ngram_ids(x, lengths, self.order, self.vocab_size, self.buckets)
+        ids = torch.where(valid, ids, torch.zeros_like(ids)).sort(dim=1).values
+        repeat = torch.zeros_like(ids, dtype=torch.bool)
+        repeat[:, 1:] = ids[:, 1:] == ids[:, :-1]
+        return ids.masked_fill(repeat, 0)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """``(B, n_outputs)`` scores of the token-id batch ``x`` (``(B, T)``)."""
-        ids, valid = ngram_ids(x, lengths, self.order, self.vocab_size, self.buckets)
-        scores = self.weight(ids)  # (B, N, n_outputs); a quantised table has no .weight
-        return (scores * valid.unsqueeze(2).to(scores.dtype)).sum(dim=1)
+        # A quantised table is called, not indexed: it has no .weight tensor.
+        return self.weight(self._rows(self._distinct_ids(x, lengths))).sum(dim=1) + self.bias
+
+    @staticmethod
+    def log_proba(scores: torch.Tensor) -> torch.Tensor:
+        """Class log-probabilities from one-vs-rest scores: ``log sigmoid(score)`` of
+        each class, normalised over the classes (for two classes, scores ``(-s, s)``
+        give exactly ``sigmoid(s)``)."""
+        return torch.log_softmax(nn.functional.logsigmoid(scores), dim=1)
+
+    def feature_matrix(self, sequences) -> sparse.csr_matrix:
+        """Binary ``(n_sequences, n_features)`` n-gram indicators of token-id sequences,
+        by n-gram id (column 0, padding, stays empty)."""
+        sequences = list(sequences)
+        lengths = np.fromiter(map(len, sequences), np.int64, len(sequences))
+        rows, cols = [], []
+        for indices, batch in length_batches(sequences, lengths, 256):
+            ids = self._distinct_ids(batch["x"], batch["lengths"]).numpy()
+            keep = ids > 0
+            rows.append(np.broadcast_to(indices[:, None], ids.shape)[keep])
+            cols.append(ids[keep])
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                                 shape=(len(sequences), self.n_features))
 
     @torch.no_grad()
-    def init_naive_bayes(self, sequences, classes: np.ndarray, alpha: float = 1.0) -> None:
-        """Set the weights to multinomial naive Bayes over binary n-gram features.
+    def fit_naive_bayes_logistic(self, sequences, classes: np.ndarray, C: float = 1.0,
+                                 alpha: float = 1.0) -> None:
+        """Fit the weights as NB-LR, one-vs-rest.
 
-        The weight of n-gram ``f`` for class ``k`` becomes ``log P(f | k)``, estimated from
-        the number of sequences of class ``k`` that contain ``f`` with add-``alpha``
-        smoothing, minus its mean over the classes (which leaves the softmax unchanged).
-        For two classes this is half the log-count ratio of NB-SVM (Wang and Manning
-        2012). The padding row stays zero.
+        For each class ``k`` (the positive class only, for two), every binary feature
+        ``f`` is scaled by its naive Bayes log-count ratio
+        ``r_f = log((p_f / |p|_1) / (q_f / |q|_1))``, with ``p`` and ``q`` the
+        ``alpha``-smoothed counts of sequences containing ``f`` in class ``k`` and in the
+        rest; an L2 logistic regression (``C``) on the scaled features gives ``w``, and
+        the path's weight of ``f`` for ``k`` becomes ``r_f * w_f``. With two classes the
+        scores are ``(-s, s)``, so that :meth:`log_proba` is the logistic model's.
 
         Parameters
         ----------
@@ -105,21 +189,34 @@ class NgramLinear(nn.Module):
             Token ids of the training sequences.
         classes : ndarray of int
             Class index of every sequence, in ``[0, n_outputs)``.
+        C : float, default=1.0
+            Inverse L2 strength of the logistic regressions.
         alpha : float, default=1.0
-            Additive smoothing.
+            Additive smoothing of the counts.
         """
-        n_classes, size = self.weight.weight.shape[1], self.weight.weight.shape[0]
+        features = self.feature_matrix(sequences)
+        seen = np.asarray(features.sum(axis=0)).ravel() > 0
         classes = np.asarray(classes)
-        lengths = np.fromiter(map(len, sequences), np.int64, len(sequences))
-        counts = np.zeros((n_classes, size))
-        for indices, batch in length_batches(list(sequences), lengths, 256):
-            ids, valid = ngram_ids(batch["x"], batch["lengths"], self.order,
-                                   self.vocab_size, self.buckets)
-            rows = torch.arange(len(indices))[:, None].expand_as(ids)[valid].numpy()
-            # Each (sequence, feature) pair once: binary features.
-            pairs = np.unique(rows * size + ids[valid].numpy())
-            np.add.at(counts, (classes[indices[pairs // size]], pairs % size), 1)
-        log_p = np.log((counts + alpha) / (counts + alpha).sum(axis=1, keepdims=True))
-        weights = (log_p - log_p.mean(axis=0)).T
-        weights[0] = 0.0
-        self.weight.weight.copy_(torch.from_numpy(weights))
+        n_outputs = self.bias.shape[0]
+        weights = np.zeros((features.shape[1], n_outputs))
+        bias = np.zeros(n_outputs)
+        for k in [1] if n_outputs == 2 else range(n_outputs):
+            positive = classes == k
+            if positive.all() or not positive.any():
+                continue  # a class absent from the training part: no evidence
+            p = alpha + np.asarray(features[positive].sum(axis=0)).ravel()
+            q = alpha + np.asarray(features[~positive].sum(axis=0)).ravel()
+            # Normalise over the features seen in training only: the smoothing of the
+            # hash buckets no n-gram fell into would otherwise dominate |p| and |q|.
+            ratio = np.log((p / p[seen].sum()) / (q / q[seen].sum()))
+            model = LogisticRegression(C=C, max_iter=1000)
+            model.fit(features @ sparse.diags(ratio), positive)
+            weights[:, k] = ratio * model.coef_.ravel()
+            bias[k] = model.intercept_[0]
+        if n_outputs == 2:
+            weights[:, 0], bias[0] = -weights[:, 1], -bias[1]
+        seen[0] = False  # padding
+        ids = np.flatnonzero(seen)
+        self._set_table(torch.from_numpy(ids), len(ids) + 1)
+        self.weight.weight[1:] = torch.from_numpy(weights[ids])
+        self.bias.copy_(torch.from_numpy(bias))
