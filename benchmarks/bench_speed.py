@@ -29,7 +29,8 @@ from sk_rnn.nn import SequenceModel
 
 PARAMS = dict(cell_type="gru", hidden_size=64, embedding_dim=128, bidirectional=True,
               num_layers=1, pooling="max", dropout=0.3, batch_size=32, lr=2e-3,
-              grad_clip=5.0, max_epochs=3)
+              grad_clip=5.0, max_epochs=3,
+              linear_ngrams=0)  # the hand-written loop has no n-gram path
 
 
 def sk_rnn_fit(ids, y, seed: int) -> float:

@@ -24,11 +24,10 @@ are those of two concurrent single-thread fits).
     python benchmarks/bench_text_suite.py                        # defaults, test protocol
     python benchmarks/bench_text_suite.py --protocol dev --param linear_ngrams=0
     python benchmarks/bench_text_suite.py --only mr sst2         # a subset of the suite
-    python benchmarks/bench_text_suite.py --ngrams-only          # the recurrent part's ablation
 
-``--ngrams-only`` trains the linear n-gram path of ``RNNClassifier`` alone (the module is
-swapped for :class:`sk_rnn.nn.NgramLinear`; vectorizer, training and early stopping are
-the estimator's), to show what the recurrent encoder adds to it.
+Besides the mixture the classifier predicts, every fit also reports its two parts alone
+(the recurrent network, ``ngram_share`` 0, and the n-gram path, ``ngram_share`` 1), so
+that one run shows what each adds.
 """
 
 from __future__ import annotations
@@ -50,7 +49,6 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
-import sk_rnn.classification
 from sk_rnn import RNNClassifier
 from sk_rnn.datasets import (
     load_movie_reviews,
@@ -59,7 +57,6 @@ from sk_rnn.datasets import (
     load_sst,
     load_subjectivity,
 )
-from sk_rnn.nn import NgramLinear
 
 DATASETS = ("mr", "subj", "mpqa", "sst2", "sst1", "sms")
 TITLES = {"mr": "MR", "subj": "SUBJ", "mpqa": "MPQA", "sst2": "SST-2", "sst1": "SST-1",
@@ -117,12 +114,6 @@ class NBSVM(ClassifierMixin, BaseEstimator):
         return self.classes_[index]
 
 
-def ngram_path_only(*, n_outputs: int, vocab_size: int, ngram_order: int = 2,
-                    ngram_buckets: int = 1 << 18, **_) -> NgramLinear:
-    """Stands in for ``SequenceModel`` under ``--ngrams-only``: the n-gram path alone."""
-    return NgramLinear(vocab_size, n_outputs, ngram_order, ngram_buckets)
-
-
 def tfidf_svm():
     return make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LinearSVC())
 
@@ -164,16 +155,20 @@ def make_tasks(dataset: str, protocol: str, data_home: str) -> list[Task]:
             for i, (train, test) in enumerate(splits)]
 
 
-def run_task(task: Task, params: dict, threads: int, baselines: bool,
-             ngrams_only: bool = False) -> dict:
+def run_task(task: Task, params: dict, threads: int, baselines: bool) -> dict:
     set_threads(threads)
-    if ngrams_only:
-        sk_rnn.classification.SequenceModel = ngram_path_only
     start = time.perf_counter()
     clf = RNNClassifier(random_state=0, device="cpu", **params).fit(task.X_train, task.y_train)
     seconds = time.perf_counter() - start
     result = {"dataset": task.dataset, "fold": task.fold, "seconds": seconds,
               "epochs": clf.n_iter_, "rnn": _scores(task, clf.predict(task.X_eval))}
+    module = clf.net_.module_
+    if getattr(module, "ngrams", None) is not None:
+        share = float(module.ngram_share)
+        for name, part in (("rnn_encoder_only", 0.0), ("rnn_path_only", 1.0)):
+            module.ngram_share.fill_(part)
+            result[name] = _scores(task, clf.predict(task.X_eval))
+        module.ngram_share.fill_(share)
     if baselines:
         for name, make in (("tfidf_svm", tfidf_svm), ("nbsvm", NBSVM)):
             start = time.perf_counter()
@@ -214,8 +209,6 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=DATASETS, default=list(DATASETS))
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--no-baselines", action="store_true")
-    parser.add_argument("--ngrams-only", action="store_true",
-                        help="train the linear n-gram path alone (ablation)")
     parser.add_argument("--label", default=None, help="name of this run in the output")
     parser.add_argument("--out", type=Path, default=None, help="append a JSON summary here")
     add_param_overrides(parser)
@@ -225,13 +218,13 @@ def main() -> None:
     # Longest first, so that the processes finish together.
     tasks.sort(key=lambda t: -sum(map(len, t.X_train)))
     results = Parallel(n_jobs=args.n_jobs)(
-        delayed(run_task)(t, params, args.threads, not args.no_baselines, args.ngrams_only)
+        delayed(run_task)(t, params, args.threads, not args.no_baselines)
         for t in tasks)
     models = ["rnn"] if args.no_baselines else ["rnn", "tfidf_svm", "nbsvm"]
-    summary = summarize(results, models)
+    parts = ["rnn_encoder_only", "rnn_path_only"]
+    summary = summarize(results, models + [p for p in parts if p in results[0]])
 
-    what = "linear n-gram path alone" if args.ngrams_only else "RNNClassifier"
-    print(f"\n{args.protocol} protocol, {what}, params {params or 'defaults'}")
+    print(f"\n{args.protocol} protocol, RNNClassifier, params {params or 'defaults'}")
     header = "| data set | RNNClassifier | " + (
         "" if args.no_baselines else "TF-IDF + LinearSVC | NB-SVM | ") + \
         "RNN fit s / fold (median) | epochs |"
@@ -251,8 +244,12 @@ def main() -> None:
         print("RNN minus TF-IDF + LinearSVC: " + ", ".join(
             f"{TITLES[d]} {g:+.2f}" for d, g in gaps.items())
             + f"; mean {means['rnn'] - means['tfidf_svm']:+.2f}")
+    if parts[0] in results[0]:
+        print("Parts alone (mean over the suite): " + ", ".join(
+            f"{p.removeprefix('rnn_')} {statistics.mean(e[p] for e in summary.values()):.2f}"
+            for p in parts) + "; per data set: " + "; ".join(
+            f"{TITLES[d]} {e[parts[0]]:.2f} / {e[parts[1]]:.2f}" for d, e in summary.items()))
     record = {"benchmark": "text_suite", "label": args.label, "protocol": args.protocol,
-              "ngrams_only": args.ngrams_only,
               "params": {k: repr(v) for k, v in params.items()}, "summary": summary,
               "means": means, "folds": results, "machine": machine()}
     if args.out:
