@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.smoke:
         X_train, y_train = X_train.iloc[::3], y_train[::3]
         X_test, y_test = X_test.iloc[::3], y_test[::3]
-        cv, params = 2, {"max_epochs": 1, "hidden_size": 8}
+        cv, params = 2, {"max_epochs": 1, "hidden_size": 8, "early_stopping": False}
     print(f"JapaneseVowels: {len(X_train)} training and {len(X_test)} test utterances, "
           f"{X_train.shape[1]} features per frame, {len(set(y_train))} speakers")
 

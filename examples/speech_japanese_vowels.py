@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.smoke:
         X_train, y_train = X_train[::3], y_train[::3]
         X_test, y_test = X_test[::3], y_test[::3]
-        params = {"max_epochs": 2, "hidden_size": 8}
+        params = {"max_epochs": 2, "hidden_size": 8, "early_stopping": False}
     lengths = [len(x) for x in X_train + X_test]
     print(f"JapaneseVowels: {len(X_train)} training and {len(X_test)} test utterances, "
           f"{X_train[0].shape[1]} coefficients per frame, {min(lengths)}-{max(lengths)} "

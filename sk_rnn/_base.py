@@ -367,6 +367,11 @@ class RNNTrainingMixin:
             monitor_callbacks=monitor_callbacks, end_callbacks=end_callbacks,
         )
 
+    def _max_epochs(self, n_train: int, validating: bool) -> int:
+        """Epochs of a fit on ``n_train`` training units, with or without a validation
+        set: ``max_epochs`` (an estimator may choose more on small data)."""
+        return self.max_epochs
+
     @staticmethod
     def _training_seed(rng: np.random.RandomState) -> int:
         """The seed of weights, batch order and dropout, drawn from ``random_state``."""
@@ -454,7 +459,7 @@ best_possible, monitor_callbacks
                 optimizer=optimizer_class(self.optimizer),
                 optimizer__weight_decay=self.weight_decay,
                 lr=self.lr,
-                max_epochs=self.max_epochs,
+                max_epochs=self._max_epochs(len(train_ds), valid_ds is not None),
                 batch_size=self.batch_size,
                 iterator_train=iterator,
                 iterator_train__shuffle=True,

@@ -38,6 +38,60 @@ from .text import (
 __all__ = ["RNNClassifier", "RNNRegressor"]
 
 
+# Small data (see ``early_stopping="auto"``): the smallest hold-out worth stopping on,
+# and the update budget of a fit without one.
+_MIN_VALIDATION_SIZE = 100
+_MIN_UPDATES = 600
+# ``standardize="auto"``: the spread of per-sequence scales that calls for "series".
+_SCALES_SPREAD = 10.0
+# ``patch_length="auto"``: recurrent steps of a sequence of median length.
+_PATCH_STEPS = 16
+
+
+def _check_patch_length(name: str, value) -> None:
+    if isinstance(value, str) and value == "auto":
+        return
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
+        return
+    raise ValueError(f'{name} must be a positive integer or "auto", got {value!r}.')
+
+
+def _check_standardize(name: str, value) -> None:
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, str)
+                                                and value in ("series", "auto")):
+        return
+    raise ValueError(f'{name} must be True, False, "series" or "auto", got {value!r}.')
+
+
+def _scales_spread(sequences: Sequences) -> float:
+    """For the median feature, the ratio of the 90th to the 10th percentile of the
+    sequences' standard deviations."""
+    std = np.array([seq.std(axis=0) for seq in sequences.data], dtype=np.float64)
+    low, high = np.percentile(std, [10, 90], axis=0)
+    return float(np.median(high / np.maximum(low, 1e-12)))
+
+
+def _series_scaled(sequences: Sequences) -> Sequences:
+    """Each ``(T, C)`` sequence scaled per feature by its own mean and standard
+    deviation, with those ``C`` means (as ``asinh``, which is log-like but signed) and
+    ``C`` log standard deviations appended to every step (``(T, 3 C)``)."""
+    data = []
+    for seq in sequences.data:
+        seq = seq.astype(np.float64)
+        mean, std = seq.mean(axis=0), seq.std(axis=0)
+        scale = np.where(std > 1e-12, std, 1.0)
+        stats = np.broadcast_to(np.r_[np.arcsinh(mean), np.log(scale)],
+                                (len(seq), 2 * seq.shape[1]))
+        data.append(np.hstack([(seq - mean) / scale, stats]).astype(np.float32))
+    return Sequences(data, sequences.lengths)
+
+
+def _check_early_stopping(name: str, value) -> None:
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, str) and value == "auto"):
+        return
+    raise ValueError(f'{name} must be True, False or "auto", got {value!r}.')
+
+
 class _SequenceEstimator(BaseRNNEstimator):
     """Input handling shared by the classifier and the regressor.
 
@@ -65,9 +119,31 @@ class _SequenceEstimator(BaseRNNEstimator):
             gensim ``KeyedVectors`` or an ``(n_tokens, dim)`` array. Their size replaces
             ``embedding_dim``; words without a vector are initialised at random."""),
         "freeze_embeddings": Param(Boolean(), "Keep pretrained embeddings fixed during training."),
-        "standardize": Param(Boolean(), """\
-            Numeric input only: scale each feature to zero mean and unit variance using the
-            training data."""),
+        "standardize": Param(Check(_check_standardize, 'bool, "series" or "auto"'), """\
+            Numeric input only. ``True``: scale each feature to zero mean and unit variance
+            using the training data. ``"series"``: scale each sequence's features by its
+            own mean and standard deviation, and add each feature's mean (as ``asinh``)
+            and log standard deviation as two constant features per feature, so that the
+            level is still there to use (for recordings whose scales differ by orders of
+            magnitude). ``"auto"``: ``"series"`` when, for the median feature, the
+            training sequences' standard deviations spread over more than a factor of 10
+            between their 10th and 90th percentiles, else ``True``. ``False``: as given.
+            ``scaling_`` tells which was used."""),
+        "patch_length": Param(Check(_check_patch_length, 'int or "auto"'), """\
+            Numeric input only: cut each sequence into patches of this many consecutive
+            steps and feed each patch to the recurrent network as one step (its values
+            side by side, the last patch padded with the sequence's last step), so that
+            long series become short multi-channel ones (as PatchTST does). ``"auto"``:
+            patches of ``ceil(median training length / 16)`` steps, so a typical sequence
+            takes 16 recurrent steps (1 for sequences of 16 steps or fewer)."""),
+        "early_stopping": Param(Check(_check_early_stopping, 'bool or "auto"'), """\
+            ``True``: hold out ``validation_fraction`` of the data, stop when its loss has
+            not improved for ``patience`` epochs and restore the best weights. ``False``:
+            train ``max_epochs`` on all the data. ``"auto"``: ``True`` for text and token
+            ids, and for numeric sequences when the hold-out would hold at least 100 of
+            them; with fewer, whose loss is noise, train on all the data for
+            ``max_epochs`` epochs or 600 updates (batches), whichever is more, since a
+            small data set makes an epoch only a few updates."""),
     }
 
     def _validate_params(self) -> None:
@@ -144,9 +220,48 @@ class _SequenceEstimator(BaseRNNEstimator):
                     f"is expecting {self.n_channels_in_} features as input."
                 )
         sequences = sequences.truncate(self.max_length)
-        if kind in ("fixed", "numeric") and self.standardize:
-            sequences = self._scale(sequences, reset=reset)
+        if kind in ("fixed", "numeric"):
+            if reset:
+                self.scaling_ = self._choose_scaling(sequences)
+            # Models fitted before scaling_ and patch_length_ existed scaled globally
+            # (when standardize) and did not patch.
+            scaling = getattr(self, "scaling_", "global" if self.standardize else None)
+            if scaling == "series":
+                sequences = _series_scaled(sequences)
+            elif scaling == "global":
+                sequences = self._scale(sequences, reset=reset)
+            if reset:
+                typical = int(np.median(sequences.lengths))
+                self.patch_length_ = (-(-typical // _PATCH_STEPS) if self.patch_length == "auto"
+                                      else int(self.patch_length))
+            sequences = _patch(sequences, getattr(self, "patch_length_", 1))
         return sequences
+
+    def _choose_scaling(self, sequences: Sequences) -> str | None:
+        """``"global"``, ``"series"`` or None, from ``standardize`` and the data."""
+        if isinstance(self.standardize, str):
+            if self.standardize == "series" or _scales_spread(sequences) > _SCALES_SPREAD:
+                return "series"
+            return "global"
+        return "global" if self.standardize else None
+
+    def _auto_early_stopping(self, n: int) -> bool:
+        """Whether ``early_stopping="auto"`` stops early on ``n`` training sequences:
+        always for text and token ids (whose defaults the text suite measured), for
+        numeric input when the hold-out holds at least ``_MIN_VALIDATION_SIZE``."""
+        return (self.input_kind_ not in ("fixed", "numeric")
+                or round(self.validation_fraction * n) >= _MIN_VALIDATION_SIZE)
+
+    def _random_split(self, n: int, stratify, rng: np.random.RandomState):
+        if isinstance(self.early_stopping, str) and not self._auto_early_stopping(n):
+            return np.arange(n), None
+        return super()._random_split(n, stratify, rng)
+
+    def _max_epochs(self, n_train: int, validating: bool) -> int:
+        if validating or not isinstance(self.early_stopping, str):
+            return self.max_epochs
+        batches = -(-n_train // self.batch_size)
+        return max(self.max_epochs, -(-_MIN_UPDATES // batches))
 
     def _scale(self, sequences: Sequences, *, reset: bool) -> Sequences:
         """Standardise every feature with the training mean and standard deviation."""
@@ -170,7 +285,8 @@ class _SequenceEstimator(BaseRNNEstimator):
         if self.input_kind_ in ("fixed", "numeric"):
             if self.embeddings is not None:
                 raise ValueError("embeddings only apply to text or token-id input.")
-            params["input_size"] = self.n_channels_in_
+            per_step = self.n_channels_in_ * (3 if self.scaling_ == "series" else 1)
+            params["input_size"] = per_step * self.patch_length_
             return params
         if self.input_kind_ == "text":
             tokens = list(self.vectorizer_.get_feature_names_out())
@@ -225,6 +341,21 @@ class _SequenceEstimator(BaseRNNEstimator):
         tags.input_tags.string = True
         tags.non_deterministic = False
         return tags
+
+
+def _patch(sequences: Sequences, length: int) -> Sequences:
+    """Every ``(T, C)`` sequence as ``(ceil(T / length), length * C)``: consecutive
+    steps side by side, the last patch padded by repeating the last step."""
+    if length == 1:
+        return sequences
+    data = []
+    for seq in sequences.data:
+        n_patches = -(-len(seq) // length)
+        missing = n_patches * length - len(seq)
+        if missing:
+            seq = np.concatenate([seq, np.repeat(seq[-1:], missing, axis=0)])
+        data.append(seq.reshape(n_patches, length * seq.shape[1]))
+    return Sequences(data, np.fromiter(map(len, data), np.int64, len(data)))
 
 
 class _NgramPath(Callback):
@@ -312,6 +443,10 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         ragged numeric input. Not set for text.
     n_channels_in_ : int
         Features per time step (numeric input).
+    scaling_ : {"global", "series"} or None
+        How numeric input is scaled (``standardize`` resolved on the training data).
+    patch_length_ : int
+        Steps per recurrent step (numeric input; ``patch_length`` resolved).
     vectorizer_ : TextVectorizer
         The fitted tokeniser (text input).
     net_ : skorch.NeuralNet
@@ -372,7 +507,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         weight_decay: float = 0.0,
         grad_clip: float | None = 5.0,
         validation_fraction: float = 0.1,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         patience: int = 3,
         device: str = "auto",
         precision: str = "32",
@@ -386,7 +521,8 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         embeddings: EmbeddingsLike = None,
         freeze_embeddings: bool = False,
         linear_ngrams: int = 2,
-        standardize: bool = True,
+        standardize: bool | str = "auto",
+        patch_length: int | str = "auto",
         class_weight: dict | str | None = None,
     ) -> None:
         store_params(self, locals())
@@ -518,6 +654,8 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         ``"text"``, ``"tokens"``, ``"fixed"`` or ``"numeric"``.
     n_features_in_ : int
         See :class:`RNNClassifier`.
+    scaling_, patch_length_
+        See :class:`RNNClassifier` (numeric input).
     net_ : skorch.NeuralNet
         The trained skorch net.
     history_ : skorch.History
@@ -557,7 +695,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         weight_decay: float = 0.0,
         grad_clip: float | None = 5.0,
         validation_fraction: float = 0.1,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         patience: int = 5,
         device: str = "auto",
         precision: str = "32",
@@ -570,7 +708,8 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         vectorizer: TextVectorizer | dict | None = None,
         embeddings: EmbeddingsLike = None,
         freeze_embeddings: bool = False,
-        standardize: bool = True,
+        standardize: bool | str = "auto",
+        patch_length: int | str = "auto",
     ) -> None:
         store_params(self, locals())
 

@@ -192,7 +192,7 @@ PARAM_CASES = [
                  id="weight_decay-nan"),
     pytest.param({"freeze_embeddings": "yes"}, "freeze_embeddings must be True or False",
                  id="freeze_embeddings"),
-    pytest.param({"standardize": None}, "standardize must be True or False",
+    pytest.param({"standardize": None}, "standardize must be True, False, \"series\" or",
                  id="standardize"),
 ]
 

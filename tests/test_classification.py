@@ -360,7 +360,7 @@ def test_clone_and_grid_search_over_cell_type():
 
 def test_early_stopping_records_valid_loss():
     X, y = _ragged()
-    with_es = RNNClassifier(**{**TINY, "max_epochs": 3}).fit(X, y)
+    with_es = RNNClassifier(early_stopping=True, **{**TINY, "max_epochs": 3}).fit(X, y)
     assert len(with_es.history_) == with_es.n_iter_ <= 3
     assert all("valid_loss" in row for row in with_es.history_)
     assert np.all(np.isfinite(with_es.history_[:, "valid_loss"]))
@@ -375,7 +375,7 @@ def test_too_few_samples_for_validation_warns():
     X, y = _fixed(4)
     y = np.array([0, 1, 0, 1])
     with pytest.warns(UserWarning, match="too few samples"):
-        clf = RNNClassifier(**TINY).fit(X, y)
+        clf = RNNClassifier(early_stopping=True, **TINY).fit(X, y)
     assert not any("valid_loss" in row for row in clf.history_)
 
 
