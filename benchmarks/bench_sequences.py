@@ -122,82 +122,81 @@ def splits(loader, protocol: str, stratified: bool):
         yield ([X[i] for i in train], y[train], [X[i] for i in test], y[test])
 
 
-def run_classification(name: str, seeds: list[int], params: dict, protocol: str) -> dict:
-    runs = [_classification_split(*split, seeds, params)
-            for split in splits(CLASSIFICATION[name], protocol, stratified=True)]
-    X_train, _ = load(CLASSIFICATION[name], "train")
-    result = {"data set": name, "task": "classification", "protocol": protocol,
-              "n_train": len(X_train), "length": max(len(seq) for seq in X_train)}
-    for key in ("rnn", "one_nn", "summary_stats", "fit_seconds_median"):
-        result[key] = float(np.mean([run[key] for run in runs]))
-    result["rnn_per_seed"] = np.mean([run["rnn_per_seed"] for run in runs], axis=0).tolist()
-    result["epochs"] = [run["epochs"] for run in runs]
-    print(f"{name}: RNN {result['rnn']:.1f} (seeds "
-          f"{', '.join(f'{a:.1f}' for a in result['rnn_per_seed'])}; fit "
-          f"{result['fit_seconds_median']:.1f} s, epochs {result['epochs']}) | 1-NN "
-          f"{result['one_nn']:.1f} | stats+LogReg {result['summary_stats']:.1f}", flush=True)
-    return result
-
-
-def _classification_split(X_train, y_train, X_test, y_test, seeds, params) -> dict:
-    length = max(len(seq) for seq in X_train)
-    knn = KNeighborsClassifier(1).fit(resample(X_train, length), y_train)
-    knn_acc = 100 * knn.score(resample(X_test, length), y_test)
-    stats = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
-    stats_acc = 100 * stats.fit(summary_stats(X_train), y_train).score(
-        summary_stats(X_test), y_test)
-    accs, seconds, epochs = [], [], []
-    for seed in seeds:
-        start = time.perf_counter()
-        model = RNNClassifier(random_state=seed, device="cpu", **params)
-        model.fit(as_model_input(X_train), y_train)
-        seconds.append(time.perf_counter() - start)
-        epochs.append(model.n_iter_)
-        accs.append(100 * model.score(as_model_input(X_test), y_test))
-    return {"rnn": float(np.mean(accs)), "rnn_per_seed": accs, "one_nn": knn_acc,
-            "summary_stats": stats_acc, "fit_seconds_median": float(np.median(seconds)),
-            "epochs": epochs}
-
-
 def rmse(y, pred) -> float:
     return float(np.sqrt(np.mean((np.asarray(y) - np.asarray(pred)) ** 2)))
 
 
-def run_regression(name: str, seeds: list[int], params: dict, protocol: str) -> dict:
-    runs = [_regression_split(*split, seeds, params)
-            for split in splits(REGRESSION[name], protocol, stratified=False)]
-    X_train, _ = load(REGRESSION[name], "train")
-    result = {"data set": name, "task": "regression", "protocol": protocol,
-              "n_train": len(X_train), "length": max(len(seq) for seq in X_train)}
-    for key in ("rnn", "ridge", "mean", "fit_seconds_median"):
-        result[key] = float(np.mean([run[key] for run in runs]))
-    result["rnn_per_seed"] = np.mean([run["rnn_per_seed"] for run in runs], axis=0).tolist()
-    result["epochs"] = [run["epochs"] for run in runs]
-    print(f"{name}: RNN RMSE {result['rnn']:.4g} (seeds "
-          f"{', '.join(f'{e:.4g}' for e in result['rnn_per_seed'])}; fit "
-          f"{result['fit_seconds_median']:.1f} s, epochs {result['epochs']}) | RidgeCV "
-          f"{result['ridge']:.4g} | mean {result['mean']:.4g}", flush=True)
-    return result
+def classification_baselines(X_train, y_train, X_test, y_test) -> dict:
+    """Test accuracy (%) of 1-NN Euclidean and of summary statistics + LogReg."""
+    length = max(len(seq) for seq in X_train)
+    knn = KNeighborsClassifier(1).fit(resample(X_train, length), y_train)
+    stats = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+    stats.fit(summary_stats(X_train), y_train)
+    return {"one_nn": 100 * knn.score(resample(X_test, length), y_test),
+            "summary_stats": 100 * stats.score(summary_stats(X_test), y_test)}
 
 
-def _regression_split(X_train, y_train, X_test, y_test, seeds, params) -> dict:
-    y_train, y_test = y_train.astype(np.float64), y_test.astype(np.float64)
+def regression_baselines(X_train, y_train, X_test, y_test) -> dict:
+    """Test RMSE of RidgeCV on the standardised raw series and of the training mean."""
     length = max(len(seq) for seq in X_train)
     ridge = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
-    ridge_rmse = rmse(y_test, ridge.fit(resample(X_train, length), y_train)
-                      .predict(resample(X_test, length)))
-    mean_rmse = rmse(y_test, np.full(len(y_test), y_train.mean()))
-    errors, seconds, epochs = [], [], []
+    ridge.fit(resample(X_train, length), y_train)
+    return {"ridge": rmse(y_test, ridge.predict(resample(X_test, length))),
+            "mean": rmse(y_test, np.full(len(y_test), y_train.mean()))}
+
+
+# task: (data sets, estimator, its score on the test part, baselines, stratified folds,
+# number format, what the score is called)
+TASKS = {
+    "classification": (CLASSIFICATION, RNNClassifier,
+                       lambda model, X, y: 100 * model.score(X, y),
+                       classification_baselines, True, ".1f", "RNN"),
+    "regression": (REGRESSION, RNNRegressor,
+                   lambda model, X, y: rmse(y, model.predict(X)),
+                   regression_baselines, False, ".4g", "RNN RMSE"),
+}
+
+
+def run_split(task: str, X_train, y_train, X_test, y_test, seeds, params) -> dict:
+    """The baselines and one fit per seed of the recurrent model on one split."""
+    _, estimator, score, baselines, *_ = TASKS[task]
+    if task == "regression":
+        y_train, y_test = y_train.astype(np.float64), y_test.astype(np.float64)
+    result = baselines(X_train, y_train, X_test, y_test)
+    scores, seconds, epochs = [], [], []
     for seed in seeds:
         start = time.perf_counter()
-        model = RNNRegressor(random_state=seed, device="cpu", **params)
+        model = estimator(random_state=seed, device="cpu", **params)
         model.fit(as_model_input(X_train), y_train)
         seconds.append(time.perf_counter() - start)
         epochs.append(model.n_iter_)
-        errors.append(rmse(y_test, model.predict(as_model_input(X_test))))
-    return {"rnn": float(np.mean(errors)), "rnn_per_seed": errors, "ridge": ridge_rmse,
-            "mean": mean_rmse, "fit_seconds_median": float(np.median(seconds)),
-            "epochs": epochs}
+        scores.append(score(model, as_model_input(X_test), y_test))
+    return {**result, "rnn": float(np.mean(scores)), "rnn_per_seed": scores,
+            "fit_seconds_median": float(np.median(seconds)), "epochs": epochs}
+
+
+def run(name: str, seeds: list[int], params: dict, protocol: str) -> dict:
+    """One data set under ``protocol``: scores averaged over its splits, printed."""
+    task = "classification" if name in CLASSIFICATION else "regression"
+    loaders, _, _, _, stratified, fmt, label = TASKS[task]
+    runs = [run_split(task, *split, seeds, params)
+            for split in splits(loaders[name], protocol, stratified)]
+    X_train, _ = load(loaders[name], "train")
+    result = {"data set": name, "task": task, "protocol": protocol,
+              "n_train": len(X_train), "length": max(len(seq) for seq in X_train)}
+    for key in runs[0]:
+        if key not in ("rnn_per_seed", "epochs"):
+            result[key] = float(np.mean([run[key] for run in runs]))
+    result["rnn_per_seed"] = np.mean([run["rnn_per_seed"] for run in runs], axis=0).tolist()
+    result["epochs"] = [run["epochs"] for run in runs]
+    names = {"one_nn": "1-NN", "summary_stats": "stats+LogReg", "ridge": "RidgeCV",
+             "mean": "mean"}
+    baselines = " | ".join(f"{names[k]} {result[k]:{fmt}}" for k in names if k in result)
+    print(f"{name}: {label} {result['rnn']:{fmt}} (seeds "
+          f"{', '.join(f'{a:{fmt}}' for a in result['rnn_per_seed'])}; fit "
+          f"{result['fit_seconds_median']:.1f} s, epochs {result['epochs']}) | {baselines}",
+          flush=True)
+    return result
 
 
 def main() -> None:
@@ -217,7 +216,6 @@ def main() -> None:
           f"seeds {args.seeds}")
     results = []
     for name in args.sets:
-        run = run_classification if name in CLASSIFICATION else run_regression
         results.append(run(name, args.seeds, params, args.protocol))
 
     classified = [r for r in results if r["task"] == "classification"]

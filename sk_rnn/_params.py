@@ -32,6 +32,7 @@ __all__ = [
     "Boolean",
     "Check",
     "Constraint",
+    "Either",
     "InstanceOf",
     "Interval",
     "Options",
@@ -217,6 +218,33 @@ class Check(Constraint):
     def check(self, name: str, value) -> None:
         if self._check is not None:
             self._check(name, value)
+
+
+class Either(Constraint):
+    """A value that one of several constraints accepts (``True``, ``False`` or
+    ``"auto"``, say).
+
+    Parameters
+    ----------
+    *constraints : Constraint
+        The alternatives; their types, joined by "or", make the documented type.
+    text : str
+        What the error message says the value must be (``'True, False or "auto"'``).
+    """
+
+    def __init__(self, *constraints: Constraint, text: str) -> None:
+        self.constraints = constraints
+        self.text = text
+        self.type_doc = " or ".join(c.type_doc for c in constraints)
+
+    def check(self, name: str, value) -> None:
+        for constraint in self.constraints:
+            try:
+                constraint.check(name, value)
+            except (ValueError, TypeError):
+                continue
+            return
+        raise ValueError(f"{name} must be {self.text}, got {value!r}.")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from skorch.callbacks import Callback
 
 from ._base import BaseRNNEstimator, store_params
-from ._params import Boolean, Check, Interval, Options, Param, document_params
+from ._params import Boolean, Check, Either, Interval, Options, Param, document_params
 from ._registry import register_estimator
 from ._sequences import (
     KIND_DESCRIPTIONS,
@@ -48,21 +48,6 @@ _SCALES_SPREAD = 10.0
 _PATCH_STEPS = 16
 
 
-def _check_patch_length(name: str, value) -> None:
-    if isinstance(value, str) and value == "auto":
-        return
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
-        return
-    raise ValueError(f'{name} must be a positive integer or "auto", got {value!r}.')
-
-
-def _check_standardize(name: str, value) -> None:
-    if isinstance(value, (bool, np.bool_)) or (isinstance(value, str)
-                                                and value in ("series", "auto")):
-        return
-    raise ValueError(f'{name} must be True, False, "series" or "auto", got {value!r}.')
-
-
 def _scales_spread(sequences: Sequences) -> float:
     """For the median feature, the ratio of the 90th to the 10th percentile of the
     sequences' standard deviations."""
@@ -84,12 +69,6 @@ def _series_scaled(sequences: Sequences) -> Sequences:
                                 (len(seq), 2 * seq.shape[1]))
         data.append(np.hstack([(seq - mean) / scale, stats]).astype(np.float32))
     return Sequences(data, sequences.lengths)
-
-
-def _check_early_stopping(name: str, value) -> None:
-    if isinstance(value, (bool, np.bool_)) or (isinstance(value, str) and value == "auto"):
-        return
-    raise ValueError(f'{name} must be True, False or "auto", got {value!r}.')
 
 
 class _SequenceEstimator(BaseRNNEstimator):
@@ -119,7 +98,8 @@ class _SequenceEstimator(BaseRNNEstimator):
             gensim ``KeyedVectors`` or an ``(n_tokens, dim)`` array. Their size replaces
             ``embedding_dim``; words without a vector are initialised at random."""),
         "freeze_embeddings": Param(Boolean(), "Keep pretrained embeddings fixed during training."),
-        "standardize": Param(Check(_check_standardize, 'bool, "series" or "auto"'), """\
+        "standardize": Param(Either(Boolean(), Options(["series", "auto"]),
+                                    text='True, False, "series" or "auto"'), """\
             Numeric input only. ``True``: scale each feature to zero mean and unit variance
             using the training data. ``"series"``: scale each sequence's features by its
             own mean and standard deviation, and add each feature's mean (as ``asinh``)
@@ -129,14 +109,16 @@ class _SequenceEstimator(BaseRNNEstimator):
             training sequences' standard deviations spread over more than a factor of 10
             between their 10th and 90th percentiles, else ``True``. ``False``: as given.
             ``scaling_`` tells which was used."""),
-        "patch_length": Param(Check(_check_patch_length, 'int or "auto"'), """\
+        "patch_length": Param(Either(Interval("integer", 1, None), Options(["auto"]),
+                                     text='a positive integer or "auto"'), """\
             Numeric input only: cut each sequence into patches of this many consecutive
             steps and feed each patch to the recurrent network as one step (its values
             side by side, the last patch padded with the sequence's last step), so that
             long series become short multi-channel ones (as PatchTST does). ``"auto"``:
             patches of ``ceil(median training length / 16)`` steps, so a typical sequence
             takes 16 recurrent steps (1 for sequences of 16 steps or fewer)."""),
-        "early_stopping": Param(Check(_check_early_stopping, 'bool or "auto"'), """\
+        "early_stopping": Param(Either(Boolean(), Options(["auto"]),
+                                       text='True, False or "auto"'), """\
             ``True``: hold out ``validation_fraction`` of the data, stop when its loss has
             not improved for ``patience`` epochs and restore the best weights. ``False``:
             train ``max_epochs`` on all the data. ``"auto"``: ``True`` for text and token
@@ -258,7 +240,10 @@ class _SequenceEstimator(BaseRNNEstimator):
         return super()._random_split(n, stratify, rng)
 
     def _max_epochs(self, n_train: int, validating: bool) -> int:
-        if validating or not isinstance(self.early_stopping, str):
+        # the update budget of early_stopping="auto" is for numeric input without a
+        # hold-out; for text, "auto" means True
+        if (validating or not isinstance(self.early_stopping, str)
+                or self.input_kind_ not in ("fixed", "numeric")):
             return self.max_epochs
         batches = -(-n_train // self.batch_size)
         return max(self.max_epochs, -(-_MIN_UPDATES // batches))

@@ -316,7 +316,7 @@ class SequenceModel(RecordsInitArgs, nn.Module):
     in evaluation mode it returns the mixture
     ``(1 - ngram_share) * log_softmax(logits) + ngram_share * path_log_proba`` (a weighted
     geometric mean of the two models' probabilities), with the buffer ``ngram_share``
-    (0 until it is set, e.g. from held-out data).
+    (0 until the classifier sets it once training is over).
     """
 
     _weight_init_args = SequenceEncoder._weight_init_args

@@ -131,7 +131,7 @@ class NgramLinear(nn.Module):
         if known.numel() == 0:
             return torch.zeros_like(ids)
         position = torch.searchsorted(known, ids).clamp_(max=known.numel() - 1)
-        hit = (known[position] == ids) & (ids > 0)
+        hit = known[position] == ids  # padding, id 0, is never among them
         return torch.where(hit, position + 1, torch.zeros_like(position))
 
     def _distinct_ids(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -195,10 +195,13 @@ class NgramLinear(nn.Module):
             Additive smoothing of the counts.
         """
         features = self.feature_matrix(sequences)
-        seen = np.asarray(features.sum(axis=0)).ravel() > 0
+        # Only the n-grams seen here get a row; the naive Bayes ratios are normalised
+        # over them (the smoothing of empty hash buckets would dominate |p| and |q|).
+        ids = np.flatnonzero(np.asarray(features.sum(axis=0)).ravel())
+        features = features[:, ids]
         classes = np.asarray(classes)
         n_outputs = self.bias.shape[0]
-        weights = np.zeros((features.shape[1], n_outputs))
+        weights = np.zeros((len(ids), n_outputs))
         bias = np.zeros(n_outputs)
         for k in [1] if n_outputs == 2 else range(n_outputs):
             positive = classes == k
@@ -206,17 +209,13 @@ class NgramLinear(nn.Module):
                 continue  # a class absent from the training part: no evidence
             p = alpha + np.asarray(features[positive].sum(axis=0)).ravel()
             q = alpha + np.asarray(features[~positive].sum(axis=0)).ravel()
-            # Normalise over the features seen in training only: the smoothing of the
-            # hash buckets no n-gram fell into would otherwise dominate |p| and |q|.
-            ratio = np.log((p / p[seen].sum()) / (q / q[seen].sum()))
+            ratio = np.log((p / p.sum()) / (q / q.sum()))
             model = LogisticRegression(C=C, max_iter=1000)
             model.fit(features @ sparse.diags(ratio), positive)
             weights[:, k] = ratio * model.coef_.ravel()
             bias[k] = model.intercept_[0]
         if n_outputs == 2:
             weights[:, 0], bias[0] = -weights[:, 1], -bias[1]
-        seen[0] = False  # padding
-        ids = np.flatnonzero(seen)
         self._set_table(torch.from_numpy(ids), len(ids) + 1)
-        self.weight.weight[1:] = torch.from_numpy(weights[ids])
+        self.weight.weight[1:] = torch.from_numpy(weights)
         self.bias.copy_(torch.from_numpy(bias))
