@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -13,53 +15,78 @@ from sk_rnn.nn.ngrams import ngram_ids
 
 def test_ngram_ids_cover_the_real_steps_only():
     x = torch.tensor([[5, 6, 7, 0], [5, 6, 8, 9]])
-    ids, valid = ngram_ids(x, torch.tensor([3, 4]), order=2, vocab_size=10, buckets=97)
+    ids, valid = ngram_ids(x, torch.tensor([3, 4]), order=2, vocab_size=10)
     assert ids.shape == valid.shape == (2, 4 + 3)
     assert ids[:, :4].tolist() == x.tolist()  # unigrams keep their token id
     assert valid.tolist() == [[True] * 3 + [False] + [True, True, False],
                               [True] * 4 + [True] * 3]
-    bigrams = ids[:, 4:]
-    assert ((bigrams >= 10) & (bigrams < 10 + 97)).all()
-    # The same bigram gets the same id wherever it is; (5, 6) starts both rows.
-    assert bigrams[0, 0] == bigrams[1, 0]
-    assert bigrams[0, 1] != bigrams[1, 1]  # (6, 7) and (6, 8)
+    # A bigram (a, b) is V + a * V + b: its tokens in base V, after the unigrams.
+    assert ids[1, 4:].tolist() == [10 + 56, 10 + 68, 10 + 89]
+    assert ids[0, 4:6].tolist() == [10 + 56, 10 + 67]
+
+
+def test_ngram_ids_are_exact_across_orders():
+    vocab = 7
+    x = torch.tensor([list(seq) for seq in itertools.product(range(1, vocab), repeat=3)])
+    ids, valid = ngram_ids(x, torch.full((len(x),), 3), order=3, vocab_size=vocab)
+    assert valid.all()
+    by_id = {}
+    for row, row_ids in zip(x.tolist(), ids.tolist(), strict=True):
+        grams = [(t,) for t in row] + [tuple(row[i:i + 2]) for i in range(2)] + [tuple(row)]
+        for gram, gram_id in zip(grams, row_ids, strict=True):
+            assert by_id.setdefault(gram_id, gram) == gram  # no two n-grams share an id
+    assert len(by_id) == (vocab - 1) + (vocab - 1) ** 2 + (vocab - 1) ** 3
+    # The orders do not overlap: unigrams < V <= bigrams < V + V**2 <= trigrams.
+    assert max(by_id) < vocab + vocab ** 2 + vocab ** 3
+
+
+def test_ngram_ids_stay_non_negative_past_64_bits():
+    vocab = 3_000_000  # vocab**3 overflows int64: the ids become a hash, still >= 0
+    x = torch.tensor([[vocab - 1, vocab - 2, vocab - 3], [vocab - 1, vocab - 2, vocab - 4]])
+    ids, valid = ngram_ids(x, torch.tensor([3, 3]), order=3, vocab_size=vocab)
+    assert (ids >= 0).all() and valid.all()
+    assert ids[0, -1] != ids[1, -1]
+    assert ids[0, 3] == ids[1, 3]  # the shared bigram is still exact
 
 
 def test_ngram_ids_of_short_sequences():
     x = torch.tensor([[4]])
-    ids, valid = ngram_ids(x, torch.tensor([1]), order=3, vocab_size=5, buckets=11)
+    ids, valid = ngram_ids(x, torch.tensor([1]), order=3, vocab_size=5)
     assert ids.tolist() == [[4]] and valid.tolist() == [[True]]
 
 
 def test_ngram_path_counts_each_ngram_once_and_ignores_padding():
     torch.manual_seed(0)
-    path = NgramLinear(vocab_size=20, n_outputs=3, order=3, buckets=50)
-    path._set_table(torch.arange(1, path.n_features), path.n_features)  # every id a row
+    path = NgramLinear(vocab_size=20, n_outputs=3, order=3)
+    ids, valid = ngram_ids(torch.tensor([[3, 4, 3, 4]]), torch.tensor([4]), 3, 20)
+    distinct = torch.unique(ids[valid])
+    assert len(distinct) < valid.sum()  # (3, 4) and 3, 4 repeat
+    path._set_table(distinct, len(distinct) + 1)  # a row for each
     torch.nn.init.normal_(path.weight.weight)
     path.weight.weight.data[0] = 0.0  # the row of unseen n-grams and padding
     short = path(torch.tensor([[3, 4, 3, 4]]), torch.tensor([4]))
     padded = path(torch.tensor([[3, 4, 3, 4, 0, 0]]), torch.tensor([4]))
     torch.testing.assert_close(short, padded)
     # Binary features: the sum over the distinct n-grams, plus the bias.
-    ids, valid = ngram_ids(torch.tensor([[3, 4, 3, 4]]), torch.tensor([4]), 3, 20, 50)
-    distinct = torch.unique(ids[valid])
-    assert len(distinct) < valid.sum()  # (3, 4) and 3, 4 repeat
-    torch.testing.assert_close(short[0], path.weight.weight[distinct].sum(dim=0) + path.bias)
+    torch.testing.assert_close(short[0], path.weights_of(distinct).sum(dim=0) + path.bias)
+    unseen = path(torch.tensor([[5, 6]]), torch.tensor([2]))
+    torch.testing.assert_close(unseen[0], path.bias)
 
 
 def test_naive_bayes_logistic_fit_separates_and_is_binary():
-    path = NgramLinear(vocab_size=6, n_outputs=2, order=1, buckets=4)
+    path = NgramLinear(vocab_size=6, n_outputs=2, order=1)
     sequences = [np.array([2, 3]), np.array([2, 3, 3]), np.array([4]), np.array([4, 5])] * 5
     path.fit_naive_bayes_logistic(sequences, np.array([1, 1, 0, 0] * 5), C=10.0)
-    w = path.weights_by_id().detach().numpy()
+    w = path.weights_of(torch.arange(6)).detach().numpy()
     assert path.feature_ids.tolist() == [2, 3, 4, 5]  # a row for each word seen, no more
     assert path.weight.weight.shape == (5, 2)
     # Word 2 is only in class 1, word 4 only in class 0.
     assert w[2, 1] > 0 > w[4, 1]
     np.testing.assert_allclose(w[:, 0], -w[:, 1])  # two classes: scores (-s, s)
     assert (w[0] == 0).all()  # padding
-    features = path.feature_matrix(sequences[:2]).toarray()
-    assert features[1, 3] == 1 and features.sum() == 4  # word 3 twice counts once
+    features, ids = path.feature_matrix(sequences[:2])
+    assert ids.tolist() == [2, 3]
+    assert features.toarray().tolist() == [[1, 1], [1, 1]]  # word 3 twice counts once
     x = torch.tensor([[2, 3], [4, 5]])
     proba = NgramLinear.log_proba(path(x, torch.tensor([2, 2]))).exp()
     assert proba[0, 1] > 0.5 > proba[1, 1]
@@ -67,7 +94,7 @@ def test_naive_bayes_logistic_fit_separates_and_is_binary():
 
 
 def test_multiclass_path_is_one_vs_rest():
-    path = NgramLinear(vocab_size=8, n_outputs=3, order=2, buckets=16)
+    path = NgramLinear(vocab_size=8, n_outputs=3, order=2)
     sequences = [np.array([k + 2, k + 2]) for k in range(3)] * 6
     path.fit_naive_bayes_logistic(sequences, np.array([0, 1, 2] * 6))
     scores = path(torch.tensor([[2, 2], [3, 3], [4, 4]]), torch.tensor([2, 2, 2]))
@@ -129,10 +156,12 @@ def test_path_is_fitted_on_all_training_data_and_keeps_none_of_it():
     clf = RNNClassifier(hidden_size=4, embedding_dim=4, max_epochs=1, random_state=0,
                         validation_fraction=0.5).fit(X, y)
     path = clf.net_.module_.ngrams
-    expected = NgramLinear(path.vocab_size, 2, path.order, path.buckets)
+    expected = NgramLinear(path.vocab_size, 2, path.order)
     expected.fit_naive_bayes_logistic(clf.vectorizer_.transform(X), np.unique(
         y, return_inverse=True)[1], C=RNNClassifier._ngram_C)
-    torch.testing.assert_close(path.weights_by_id(), expected.weights_by_id())
+    torch.testing.assert_close(path.feature_ids, expected.feature_ids)
+    torch.testing.assert_close(path.weight.weight, expected.weight.weight)
+    torch.testing.assert_close(path.bias, expected.bias)
     callback = dict(clf.net_.callbacks_)["ngram_path"]
     assert callback.sequences is None and callback.classes is None
 

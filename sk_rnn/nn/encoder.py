@@ -303,8 +303,6 @@ class SequenceModel(RecordsInitArgs, nn.Module):
     ngram_order : int, default=0
         Token input and classification only: longest n-gram of the linear path
         (:class:`NgramLinear`); 0 for no such path.
-    ngram_buckets : int, default=262144
-        Hash buckets of the linear path's n-grams of order 2 and more.
     **encoder_params
         Passed to :class:`SequenceEncoder`.
 
@@ -322,7 +320,7 @@ class SequenceModel(RecordsInitArgs, nn.Module):
     _weight_init_args = SequenceEncoder._weight_init_args
 
     def __init__(self, *, n_outputs: int, dropout: float, ngram_order: int = 0,
-                 ngram_buckets: int = 1 << 18, **encoder_params) -> None:
+                 **encoder_params) -> None:
         super().__init__()
         self.encoder = SequenceEncoder(dropout=dropout, **encoder_params)
         self.dropout = nn.Dropout(dropout)
@@ -331,8 +329,7 @@ class SequenceModel(RecordsInitArgs, nn.Module):
         if ngram_order:
             if encoder_params.get("vocab_size") is None:
                 raise ValueError("an n-gram path needs token input (vocab_size).")
-            self.ngrams = NgramLinear(encoder_params["vocab_size"], n_outputs, ngram_order,
-                                      ngram_buckets)
+            self.ngrams = NgramLinear(encoder_params["vocab_size"], n_outputs, ngram_order)
             self.ngrams.requires_grad_(False)
             self.register_buffer("ngram_share", torch.zeros(()))
 

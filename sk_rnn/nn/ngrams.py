@@ -1,5 +1,6 @@
-"""A linear model over a token sequence's binary n-gram features (words and hashed longer
-n-grams, as in fastText): the path fitted beside a recurrent encoder and mixed with it."""
+"""A linear model over a token sequence's binary n-gram features (words and longer
+n-grams, each with an exact id): the path fitted beside a recurrent encoder and mixed with
+it."""
 
 from __future__ import annotations
 
@@ -13,18 +14,22 @@ from .._sequences import length_batches
 
 __all__ = ["NgramLinear", "ngram_ids"]
 
-# Multiplier of the rolling n-gram hash (a prime above any vocabulary size in practice).
-_HASH_PRIME = 1_000_003
+# N-gram ids are taken modulo 2**63, so that they stay non-negative int64 values.
+_ID_MASK = (1 << 63) - 1
 
 
 def ngram_ids(
-    x: torch.Tensor, lengths: torch.Tensor, order: int, vocab_size: int, buckets: int
+    x: torch.Tensor, lengths: torch.Tensor, order: int, vocab_size: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Feature ids of every n-gram (n = 1 .. ``order``) of a padded batch of token ids.
 
-    Unigrams keep their token id; an n-gram of order 2 or more is hashed into one of
-    ``buckets`` ids after the vocabulary (``vocab_size + hash % buckets``). The hash is a
-    rolling polynomial over int64 (wrapping on overflow), the same on every device.
+    A unigram's id is its token id. The n-gram ``(a_1, ..., a_n)`` of order ``n >= 2`` gets
+    ``V + V**2 + ... + V**(n-1) + sum_i a_i * V**(n-i)`` with ``V = vocab_size``: the
+    orders follow one another and, within an order, the id spells the tokens in base
+    ``V``. So two different n-grams never share an id while ``V**order`` stays below
+    ``2**63`` (a vocabulary of 3 billion tokens for bigrams, 2 million for trigrams);
+    beyond that the int64 arithmetic wraps and the ids become a 63-bit hash, where a
+    collision is still unlikely. The ids are the same on every device.
 
     Parameters
     ----------
@@ -34,8 +39,8 @@ def ngram_ids(
         Real length of every sequence.
     order : int
         Longest n-gram.
-    vocab_size, buckets : int
-        Ids below ``vocab_size`` are tokens; the n-gram ids follow them.
+    vocab_size : int
+        Ids below ``vocab_size`` are tokens; the ids of longer n-grams follow them.
 
     Returns
     -------
@@ -48,10 +53,11 @@ def ngram_ids(
     steps = torch.arange(total, device=x.device)
     lengths = lengths.to(x.device)
     ids, valid = [x], [steps[None, :] < lengths[:, None]]
-    rolling = x
+    spelled, offset = x, 0
     for n in range(2, min(order, total) + 1):
-        rolling = rolling[:, :-1] * _HASH_PRIME + x[:, n - 1:] + n  # + n: orders differ
-        ids.append(vocab_size + torch.remainder(rolling, buckets))
+        offset += vocab_size ** (n - 1)  # the ids of all shorter orders come first
+        spelled = spelled[:, :-1] * vocab_size + x[:, n - 1:]  # wraps beyond 2**63
+        ids.append((spelled + (offset & _ID_MASK)) & _ID_MASK)
         valid.append(steps[None, : total - n + 1] < (lengths[:, None] - n + 1))
     return torch.cat(ids, dim=1), torch.cat(valid, dim=1)
 
@@ -68,8 +74,6 @@ class NgramLinear(nn.Module):
         Scores per sequence.
     order : int
         Longest n-gram (1: words only).
-    buckets : int
-        Hash buckets shared by the n-grams of order 2 and more.
 
     Notes
     -----
@@ -77,27 +81,22 @@ class NgramLinear(nn.Module):
     logistic-regression form of NB-SVM, Wang and Manning 2012). The features are binary:
     an n-gram that occurs twice in a sequence counts once. Only the n-grams seen in the
     fit get a row of the weight table (``feature_ids`` lists them); every other n-gram
-    scores zero, so the model's size follows the training data, not the hash space.
+    scores zero, so the model's size follows the training data, not the number of
+    possible n-grams.
     """
 
-    def __init__(self, vocab_size: int, n_outputs: int, order: int, buckets: int) -> None:
+    def __init__(self, vocab_size: int, n_outputs: int, order: int) -> None:
         super().__init__()
         self.vocab_size = vocab_size
         self.order = order
-        self.buckets = buckets
         # Sorted ids of the n-grams that have weights; row r + 1 of the table holds the
         # weights of feature_ids[r], row 0 (every other n-gram, padding) stays zero. So
-        # the table grows with the n-grams seen in training, not with the hash space.
+        # the table grows with the n-grams seen in training, not with the id space.
         # No random draws here: a network built with the path trains exactly as it
         # would without it (same initial weights, dropout masks and batch order).
         self.register_buffer("feature_ids", torch.zeros(0, dtype=torch.long))
         self.weight = nn.Embedding.from_pretrained(torch.zeros(1, n_outputs), freeze=False)
         self.bias = nn.Parameter(torch.zeros(n_outputs))
-
-    @property
-    def n_features(self) -> int:
-        """Size of the n-gram id space: tokens, then the hash buckets."""
-        return self.vocab_size + self.buckets
 
     def _set_table(self, feature_ids: torch.Tensor, n_rows: int) -> None:
         """Resize the weight table to ``n_rows`` (zeros) for sorted ``feature_ids``."""
@@ -109,12 +108,10 @@ class NgramLinear(nn.Module):
             freeze=not self.bias.requires_grad,
         )
 
-    def weights_by_id(self) -> torch.Tensor:
-        """The ``(n_features, n_outputs)`` weights of every n-gram id (zero where the
-        fit saw none)."""
-        dense = self.weight.weight.new_zeros(self.n_features, self.bias.shape[0])
-        dense[self.feature_ids] = self.weight.weight[1:]
-        return dense
+    def weights_of(self, ids: torch.Tensor) -> torch.Tensor:
+        """The ``(len(ids), n_outputs)`` weights of n-gram ids (zero where the fit saw
+        none)."""
+        return self.weight(self._rows(torch.as_tensor(ids, dtype=torch.long)))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
         # The table's size is learnt in fit: take it from the state being loaded.
@@ -137,7 +134,7 @@ class NgramLinear(nn.Module):
     def _distinct_ids(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """``(B, N)`` n-gram ids with repeats within a row and padding replaced by 0 (the
         padding id, whose weights are zero)."""
-        ids, valid = ngram_ids(x, lengths, self.order, self.vocab_size, self.buckets)
+        ids, valid = ngram_ids(x, lengths, self.order, self.vocab_size)
         ids = torch.where(valid, ids, torch.zeros_like(ids)).sort(dim=1).values
         repeat = torch.zeros_like(ids, dtype=torch.bool)
         repeat[:, 1:] = ids[:, 1:] == ids[:, :-1]
@@ -155,20 +152,29 @@ class NgramLinear(nn.Module):
         give exactly ``sigmoid(s)``)."""
         return torch.log_softmax(nn.functional.logsigmoid(scores), dim=1)
 
-    def feature_matrix(self, sequences) -> sparse.csr_matrix:
-        """Binary ``(n_sequences, n_features)`` n-gram indicators of token-id sequences,
-        by n-gram id (column 0, padding, stays empty)."""
+    def feature_matrix(self, sequences) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Binary n-gram indicators of token-id sequences.
+
+        Returns
+        -------
+        features : csr_matrix of shape (n_sequences, n_ngrams)
+            1 where the sequence contains the n-gram of the column.
+        ids : ndarray of shape (n_ngrams,)
+            The sorted ids of the n-grams the sequences contain, one per column.
+        """
         sequences = list(sequences)
         lengths = np.fromiter(map(len, sequences), np.int64, len(sequences))
-        rows, cols = [], []
+        rows, found = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         for indices, batch in length_batches(sequences, lengths, 256):
-            ids = self._distinct_ids(batch["x"], batch["lengths"]).numpy()
-            keep = ids > 0
-            rows.append(np.broadcast_to(indices[:, None], ids.shape)[keep])
-            cols.append(ids[keep])
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
-        return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
-                                 shape=(len(sequences), self.n_features))
+            distinct = self._distinct_ids(batch["x"], batch["lengths"]).numpy()
+            keep = distinct > 0
+            rows.append(np.broadcast_to(indices[:, None], distinct.shape)[keep])
+            found.append(distinct[keep])
+        ids, columns = np.unique(np.concatenate(found), return_inverse=True)
+        rows = np.concatenate(rows)
+        features = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)),
+                                     shape=(len(sequences), len(ids)))
+        return features, ids
 
     @torch.no_grad()
     def fit_naive_bayes_logistic(self, sequences, classes: np.ndarray, C: float = 1.0,
@@ -194,11 +200,9 @@ class NgramLinear(nn.Module):
         alpha : float, default=1.0
             Additive smoothing of the counts.
         """
-        features = self.feature_matrix(sequences)
-        # Only the n-grams seen here get a row; the naive Bayes ratios are normalised
-        # over them (the smoothing of empty hash buckets would dominate |p| and |q|).
-        ids = np.flatnonzero(np.asarray(features.sum(axis=0)).ravel())
-        features = features[:, ids]
+        # Only the n-grams seen here get a row, and the naive Bayes ratios are
+        # normalised over them.
+        features, ids = self.feature_matrix(sequences)
         classes = np.asarray(classes)
         n_outputs = self.bias.shape[0]
         weights = np.zeros((len(ids), n_outputs))
