@@ -372,6 +372,11 @@ class RNNTrainingMixin:
         set: ``max_epochs`` (an estimator may choose more on small data)."""
         return self.max_epochs
 
+    def _averages_checkpoints(self) -> bool:
+        """Whether early stopping restores the best epoch's weights averaged with its
+        neighbours' (see :class:`~sk_rnn._net.BoundedEarlyStopping`)."""
+        return False
+
     @staticmethod
     def _training_seed(rng: np.random.RandomState) -> int:
         """The seed of weights, batch order and dropout, drawn from ``random_state``."""
@@ -433,6 +438,7 @@ best_possible, monitor_callbacks
                 ("early_stopping", BoundedEarlyStopping(
                     monitor=monitor, lower_is_better=lower_is_better,
                     best_possible=best_possible, patience=self.patience, load_best=True,
+                    average_neighbours=self._averages_checkpoints(),
                     sink=backend.sink if self.verbose else silent,
                 ))
             )

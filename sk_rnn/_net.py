@@ -82,6 +82,12 @@ class BoundedEarlyStopping(EarlyStopping):
         As for :class:`~skorch.callbacks.EarlyStopping`.
     best_possible : float or None, default=None
         The unbeatable value (``None``: plain early stopping).
+    average_neighbours : bool, default=False
+        With ``load_best``, restore the mean of the trainable weights of the best epoch
+        and of the epochs just before and after it (those that exist), instead of the
+        best epoch's alone: checkpoint averaging, as in machine translation, which
+        smooths out the noise of a single epoch's weights. Buffers and frozen
+        parameters are the best epoch's.
     """
 
     def __init__(
@@ -94,14 +100,55 @@ class BoundedEarlyStopping(EarlyStopping):
         sink: Callable = print,
         load_best: bool = False,
         best_possible: float | None = None,
+        average_neighbours: bool = False,
     ) -> None:
         super().__init__(monitor=monitor, patience=patience, threshold=threshold,
                          threshold_mode=threshold_mode, lower_is_better=lower_is_better,
                          sink=sink, load_best=load_best)
         self.best_possible = best_possible
+        self.average_neighbours = average_neighbours
+
+    def on_train_begin(self, net, **kwargs) -> None:
+        super().on_train_begin(net, **kwargs)
+        # Trainable weights of the last epoch, and of the epochs around the best one.
+        self.last_weights_ = self.before_best_weights_ = self.after_best_weights_ = None
 
     def on_epoch_end(self, net, **kwargs) -> None:
-        """Plain early stopping, then stop if the score just reached ``best_possible``."""
+        """Early stopping (:meth:`_stop_early`), keeping the weights of the epochs
+        around the best one when they are to be averaged."""
+        if not (self.load_best and self.average_neighbours):
+            self._stop_early(net, **kwargs)
+            return
+        best, epoch = self.best_epoch_, net.history[-1, "epoch"]
+        weights = {name: param.detach().clone()
+                   for name, param in net.module_.named_parameters() if param.requires_grad}
+        try:
+            self._stop_early(net, **kwargs)  # may raise KeyboardInterrupt: stop here
+        finally:
+            if self.best_epoch_ != best:  # a new best: its predecessor is the last epoch
+                self.before_best_weights_, self.after_best_weights_ = self.last_weights_, None
+            elif epoch == self.best_epoch_ + 1:
+                self.after_best_weights_ = weights
+            self.last_weights_ = weights
+
+    def on_train_end(self, net, **kwargs) -> None:
+        """Restore the best weights (averaged with their neighbours' if asked)."""
+        super().on_train_end(net, **kwargs)
+        if not (self.load_best and self.average_neighbours) or self.best_model_weights_ is None:
+            return
+        neighbours = [w for w in (self.before_best_weights_, self.after_best_weights_)
+                      if w is not None]
+        if neighbours:
+            with torch.no_grad():
+                for name, param in net.module_.named_parameters():
+                    if name in neighbours[0]:
+                        param.add_(sum(w[name] for w in neighbours)).div_(len(neighbours) + 1)
+            self._sink(f"Averaging the weights of epoch {self.best_epoch_} with those of "
+                       f"{len(neighbours)} neighbouring epoch(s).", verbose=net.verbose)
+        self.last_weights_ = self.before_best_weights_ = self.after_best_weights_ = None
+
+    def _stop_early(self, net, **kwargs) -> None:
+        """skorch's early stopping, then stop if the score reached ``best_possible``."""
         super().on_epoch_end(net, **kwargs)
         if self.best_possible is None:
             return

@@ -371,6 +371,48 @@ def test_early_stopping_records_valid_loss():
     assert sum(without.history_[0, "batches", :, "train_batch_size"]) == 40
 
 
+class _EpochWeights(Callback):
+    """Records the trainable weights after every epoch."""
+
+    def initialize(self):
+        self.weights = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.weights.append({name: p.detach().clone()
+                             for name, p in net.module_.named_parameters() if p.requires_grad})
+
+
+@pytest.mark.parametrize("averaging", [True, False])
+def test_checkpoint_averaging_restores_the_mean_around_the_best_epoch(averaging):
+    X, y = _texts(60)
+    noisy = np.random.RandomState(0).rand(len(y)) < 0.3  # so that the loss turns up
+    y = np.where(noisy, np.where(y == "pos", "neg", "pos"), y)
+    clf = RNNClassifier(early_stopping=True, checkpoint_averaging=averaging, patience=2,
+                        validation_fraction=0.3, callbacks=[("weights", _EpochWeights())],
+                        **{**TINY, "max_epochs": 8, "lr": 0.05}).fit(X, y)
+    epochs = dict(clf.net_.callbacks_)["weights"].weights
+    best = dict(clf.net_.callbacks_)["early_stopping"].best_epoch_ - 1  # 0-based
+    assert 0 < best < len(epochs) - 1  # the best epoch has a neighbour on either side
+    kept = [best - 1, best, best + 1] if averaging else [best]
+    for name, param in clf.net_.module_.named_parameters():
+        if param.requires_grad:
+            expected = sum(epochs[i][name] for i in kept) / len(kept)
+            torch.testing.assert_close(param.detach(), expected)
+    # The snapshots are let go once training ends (they would bloat pickles).
+    assert dict(clf.net_.callbacks_)["early_stopping"].last_weights_ is None
+    # The n-gram path is frozen: its table is the fitted one, not averaged.
+    assert not clf.net_.module_.ngrams.weight.weight.requires_grad
+
+
+def test_checkpoint_averaging_has_no_effect_without_early_stopping():
+    X, y = _texts(40)
+    params = {**TINY, "max_epochs": 2, "early_stopping": False}
+    on = RNNClassifier(checkpoint_averaging=True, **params).fit(X, y)
+    off = RNNClassifier(checkpoint_averaging=False, **params).fit(X, y)
+    np.testing.assert_array_equal(on.predict_proba(X), off.predict_proba(X))
+
+
 def test_too_few_samples_for_validation_warns():
     X, y = _fixed(4)
     y = np.array([0, 1, 0, 1])
