@@ -46,6 +46,9 @@ _MIN_UPDATES = 600
 _SCALES_SPREAD = 10.0
 # ``patch_length="auto"``: recurrent steps of a sequence of median length.
 _PATCH_STEPS = 16
+# ``conv_frontend``: the convolutional front-end's size (chosen on bench_sequences.py's
+# selection protocol: kernels of 5 steps beat 3 on the classification sets).
+_CONV_LAYERS, _CONV_CHANNELS, _CONV_KERNEL_SIZE = 2, 64, 5
 
 
 def _scales_spread(sequences: Sequences) -> float:
@@ -117,6 +120,17 @@ class _SequenceEstimator(BaseRNNEstimator):
             long series become short multi-channel ones (as PatchTST does). ``"auto"``:
             patches of ``ceil(median training length / 16)`` steps, so a typical sequence
             takes 16 recurrent steps (1 for sequences of 16 steps or fewer)."""),
+        "conv_frontend": Param(Either(Boolean(), Options(["auto"]),
+                                      text='True, False or "auto"'), """\
+            Numeric input only: two 1-D convolutions (64 filters of 5 recurrent steps
+            each, ReLU) between the input and the recurrent layers, which hand the
+            network local shape features, as the convolutional branch of LSTM-FCN does.
+            ``"auto"``: on when the series are cut into patches (``patch_length_ > 1``:
+            series longer than 16 steps), where on the selection protocol of
+            ``benchmarks/bench_sequences.py`` it raised the mean of five univariate
+            classification sets by 2 points and cut Tecator's regression error by more
+            than half; off for short series, where it cost JapaneseVowels 1.4 points.
+            ``conv_frontend_`` tells whether it was used."""),
         "early_stopping": Param(Either(Boolean(), Options(["auto"]),
                                        text='True, False or "auto"'), """\
             ``True``: hold out ``validation_fraction`` of the data, stop when its loss has
@@ -223,6 +237,8 @@ class _SequenceEstimator(BaseRNNEstimator):
                 typical = int(np.median(sequences.lengths))
                 self.patch_length_ = (-(-typical // _PATCH_STEPS) if self.patch_length == "auto"
                                       else int(self.patch_length))
+                self.conv_frontend_ = (self.patch_length_ > 1 if self.conv_frontend == "auto"
+                                       else bool(self.conv_frontend))
             sequences = _patch(sequences, getattr(self, "patch_length_", 1))
         return sequences
 
@@ -282,6 +298,9 @@ class _SequenceEstimator(BaseRNNEstimator):
                 raise ValueError("embeddings only apply to text or token-id input.")
             per_step = self.n_channels_in_ * (3 if self.scaling_ == "series" else 1)
             params["input_size"] = per_step * self.patch_length_
+            if self.conv_frontend_:
+                params.update(conv_layers=_CONV_LAYERS, conv_channels=_CONV_CHANNELS,
+                              conv_kernel_size=_CONV_KERNEL_SIZE)
             return params
         if self.input_kind_ == "text":
             tokens = list(self.vectorizer_.get_feature_names_out())
@@ -442,6 +461,9 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         How numeric input is scaled (``standardize`` resolved on the training data).
     patch_length_ : int
         Steps per recurrent step (numeric input; ``patch_length`` resolved).
+    conv_frontend_ : bool
+        Whether the network has a convolutional front-end (numeric input;
+        ``conv_frontend`` resolved).
     vectorizer_ : TextVectorizer
         The fitted tokeniser (text input).
     net_ : skorch.NeuralNet
@@ -505,6 +527,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         early_stopping: bool | str = "auto",
         patience: int = 3,
         checkpoint_averaging: bool = True,
+        conv_frontend: bool | str = "auto",
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,
@@ -650,7 +673,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         ``"text"``, ``"tokens"``, ``"fixed"`` or ``"numeric"``.
     n_features_in_ : int
         See :class:`RNNClassifier`.
-    scaling_, patch_length_
+    scaling_, patch_length_, conv_frontend_
         See :class:`RNNClassifier` (numeric input).
     net_ : skorch.NeuralNet
         The trained skorch net.
@@ -694,6 +717,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         early_stopping: bool | str = "auto",
         patience: int = 5,
         checkpoint_averaging: bool = True,
+        conv_frontend: bool | str = "auto",
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,

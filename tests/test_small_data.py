@@ -30,13 +30,13 @@ def test_auto_patch_length_caps_the_recurrent_steps():
     X, y = rng.normal(size=(24, 100, 3)), np.arange(24) % 2
     clf = RNNClassifier(hidden_size=4, max_epochs=1, batch_size=24, random_state=0).fit(X, y)
     assert clf.patch_length_ == -(-100 // _PATCH_STEPS) == 7
-    assert clf.net_.module_.encoder.rnn.input_size == 3 * 7
+    assert clf.net_.module_.encoder.conv.convs[0].in_channels == 3 * 7
     assert clf.predict(X[:, :37]).shape == (24,)  # shorter series: fewer patches
     short = RNNClassifier(hidden_size=4, max_epochs=1, random_state=0).fit(X[:, :16], y)
     assert short.patch_length_ == 1
     fixed = RNNClassifier(hidden_size=4, max_epochs=1, batch_size=24, patch_length=10,
                           random_state=0).fit(X, y)
-    assert fixed.net_.module_.encoder.rnn.input_size == 30
+    assert fixed.net_.module_.encoder.conv.convs[0].in_channels == 30
 
 
 def test_text_input_is_never_patched():

@@ -1,5 +1,6 @@
 """PyTorch modules behind the estimators."""
 
+from .conv import ConvFrontEnd
 from .encoder import CELLS, SequenceEncoder, SequenceModel, make_rnn
 from .forecasting import (
     DISTRIBUTIONS,
@@ -20,6 +21,7 @@ __all__ = [
     "Seq2SeqModel",
     "SequenceCrossEntropy",
     "CELLS",
+    "ConvFrontEnd",
     "DISTRIBUTIONS",
     "HEADS",
     "ForecastHead",

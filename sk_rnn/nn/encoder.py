@@ -11,6 +11,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .._registry import register_module
 from ._init_args import RecordsInitArgs
+from .conv import ConvFrontEnd
 from .ngrams import NgramLinear
 from .pooling import SequencePooling, length_mask
 
@@ -188,10 +189,11 @@ def run_padded(
 class SequenceEncoder(RecordsInitArgs, nn.Module):
     """Encode a padded batch of sequences to one vector per sequence.
 
-    Token ids go through an embedding, numeric sequences straight into the recurrent
-    stack. A batch whose sequences all have the same length runs unpacked (one fused
-    kernel); a batch with padding is packed, so the recurrence never sees a padded step
-    and a bidirectional encoder reads every sequence from its real end.
+    Token ids go through an embedding, numeric sequences into the recurrent stack as
+    they are or through a convolutional front-end (``conv_layers``). A batch whose
+    sequences all have the same length runs unpacked (one fused kernel); a batch with
+    padding is packed, so the recurrence never sees a padded step and a bidirectional
+    encoder reads every sequence from its real end.
 
     Parameters
     ----------
@@ -216,6 +218,12 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
         Initial embedding (pretrained vectors).
     freeze_embeddings : bool, default=False
         Keep the embedding fixed during training.
+    conv_layers : int, default=0
+        Numeric input only: a :class:`ConvFrontEnd` of this many convolutions
+        (``conv_channels`` filters of ``conv_kernel_size`` steps, ReLU) between the input
+        and the recurrent layers; 0 for none.
+    conv_channels, conv_kernel_size : int, default=64, 5
+        The front-end's filters per layer and their width in steps.
     """
 
     # Only the initial embedding: the trained state_dict replaces it (see RecordsInitArgs).
@@ -235,8 +243,12 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
         input_size: int | None = None,
         embedding_weights: np.ndarray | None = None,
         freeze_embeddings: bool = False,
+        conv_layers: int = 0,
+        conv_channels: int = 64,
+        conv_kernel_size: int = 5,
     ) -> None:
         super().__init__()
+        self.conv = None
         if vocab_size is not None:
             self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
             if embedding_weights is not None:
@@ -249,6 +261,10 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
         else:
             self.embedding = None
             rnn_input = input_size
+            if conv_layers:
+                self.conv = ConvFrontEnd(input_size, conv_channels, conv_kernel_size,
+                                         conv_layers)
+                rnn_input = self.conv.output_size
         self.input_dropout = nn.Dropout(dropout)
         self.rnn = make_rnn(cell_type, rnn_input, hidden_size, num_layers, bidirectional, dropout)
         self.num_directions = 2 if bidirectional else 1
@@ -258,7 +274,11 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Encode ``x`` (``(B, T)`` ids or ``(B, T, F)`` floats) of the given lengths."""
-        inputs = self.input_dropout(self.embedding(x) if self.embedding is not None else x)
+        if self.embedding is not None:
+            x = self.embedding(x)
+        elif self.conv is not None:
+            x = self.conv(x, lengths)
+        inputs = self.input_dropout(x)
         total = inputs.shape[1]
         lengths_cpu = lengths.cpu()
         padded = bool((lengths_cpu < total).any())
