@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -120,6 +121,16 @@ class _SequenceEstimator(BaseRNNEstimator):
             long series become short multi-channel ones (as PatchTST does). ``"auto"``:
             patches of ``ceil(median training length / 16)`` steps, so a typical sequence
             takes 16 recurrent steps (1 for sequences of 16 steps or fewer)."""),
+        "warm_start": Param(Boolean(), """\
+            When ``fit`` is called on a fitted estimator, continue training its network
+            from the fitted weights instead of starting afresh, as in scikit-learn. What
+            ``fit`` learnt from the data before the network is kept: the vocabulary (new
+            words become unknown tokens), the scaling and patching of numeric input, the
+            classes (``y`` must hold the same ones) or the target scaling. Each call
+            trains for its own epochs with a fresh optimizer and its own early-stopping
+            hold-out; ``history_`` and ``n_iter_`` describe the last call. The n-gram path
+            (``linear_ngrams``), fitted in closed form, is refitted on the new data. If
+            the call fails, the estimator keeps its previous fit."""),
         "conv_frontend": Param(Either(Boolean(), Options(["auto"]),
                                       text='True, False or "auto"'), """\
             Numeric input only: two 1-D convolutions (64 filters of 5 recurrent steps
@@ -167,7 +178,27 @@ class _SequenceEstimator(BaseRNNEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         _check_y_container(y)
-        return self._prepare_X(X, reset=True)
+        return self._prepare_X(X, reset=not self._warm_fit)
+
+    # True while a fit continues from the fitted weights (see ``warm_start``).
+    _warm_fit = False
+
+    def _fit_cleanly(self, fit, *args):
+        """A cold fit clears the estimator first; a warm one (``warm_start`` on a fitted
+        estimator) keeps what it learnt and, if it fails, gets its previous fit back."""
+        if not (self.warm_start and hasattr(self, "net_")):
+            return super()._fit_cleanly(fit, *args)
+        previous = {k: v for k, v in vars(self).items()
+                    if k.endswith("_") and not k.startswith("__")}
+        self._warm_fit = True
+        try:
+            return fit(*args)
+        except BaseException:
+            self._clear_fitted_state()
+            vars(self).update(previous)
+            raise
+        finally:
+            del self._warm_fit
 
     def _prepare_X(self, X, *, reset: bool) -> Sequences:
         """Validate ``X`` and turn it into scaled, truncated sequences."""
@@ -330,6 +361,22 @@ class _SequenceEstimator(BaseRNNEstimator):
         self.embedding_dim_ = params["embedding_dim"]
         return params
 
+    # The parameters that shape the network: a warm fit cannot change them.
+    _ARCHITECTURE = ("cell_type", "hidden_size", "num_layers", "bidirectional", "dropout",
+                     "pooling")
+
+    def _check_warm_architecture(self, recorded: dict) -> None:
+        """Refuse a warm fit whose parameters describe another network than the fitted
+        one (the change would be silently ignored)."""
+        for name in self._ARCHITECTURE:
+            fitted, now = recorded.get(name), getattr(self, name)
+            if fitted is not None and fitted != (type(fitted))(now):
+                raise ValueError(
+                    f"warm_start=True continues the fitted network, whose {name} is "
+                    f"{fitted!r}, but {name} is now {now!r}. Set it back, or set "
+                    "warm_start=False to train a new network."
+                )
+
     def _check_y_length(self, y, sequences: Sequences) -> None:
         if len(y) != len(sequences):
             raise ValueError(
@@ -338,11 +385,17 @@ class _SequenceEstimator(BaseRNNEstimator):
             )
 
     def _fit_model(self, sequences: Sequences, y, n_outputs: int, criterion, **kwargs):
-        rng = check_random_state(self.random_state)
-        init_rng = np.random.RandomState(rng.randint(np.iinfo(np.int32).max))
-        encoder_params = self._encoder_params(init_rng)
+        if self._warm_fit:
+            fitted = self.net_.module_
+            self._check_warm_architecture(fitted.init_kwargs)
+            build = lambda: copy.deepcopy(fitted)  # noqa: E731 - the fitted one stays as it is
+        else:
+            rng = check_random_state(self.random_state)
+            init_rng = np.random.RandomState(rng.randint(np.iinfo(np.int32).max))
+            encoder_params = self._encoder_params(init_rng)
+            build = lambda: SequenceModel(n_outputs=n_outputs, **encoder_params)  # noqa: E731
         self._fit_net(
-            lambda: SequenceModel(n_outputs=n_outputs, **encoder_params),
+            build,
             criterion,
             sequences,
             y,
@@ -355,6 +408,12 @@ class _SequenceEstimator(BaseRNNEstimator):
         tags.input_tags.string = True
         tags.non_deterministic = False
         return tags
+
+
+def _labels(classes: np.ndarray) -> list:
+    """Class labels as plain Python values, for messages (``'ham'``, not
+    ``np.str_('ham')``)."""
+    return [c.item() if isinstance(c, np.generic) else c for c in classes]
 
 
 def _patch(sequences: Sequences, length: int) -> Sequences:
@@ -528,6 +587,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         patience: int = 3,
         checkpoint_averaging: bool = True,
         conv_frontend: bool | str = "auto",
+        warm_start: bool = False,
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,
@@ -588,11 +648,19 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         self._check_y_length(y, sequences)
         check_classification_targets(y)
         try:
-            self.classes_, y_encoded = np.unique(y, return_inverse=True)
+            classes, y_encoded = np.unique(y, return_inverse=True)
         except TypeError:
             raise TypeError(
                 "y mixes label types (e.g. strings and numbers); use one type."
             ) from None
+        if self._warm_fit and not (len(classes) == len(self.classes_)
+                                   and (classes == self.classes_).all()):
+            raise ValueError(
+                "warm_start=True continues a fit, so y must hold the same classes as the "
+                f"previous fit: it had {_labels(self.classes_)}, y has {_labels(classes)}. "
+                "Set warm_start=False to train a new model on these classes."
+            )
+        self.classes_ = classes
         if len(self.classes_) < 2:
             raise ValueError(
                 f"y has one class only ({self.classes_[0]!r}); a classifier needs at least "
@@ -718,6 +786,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         patience: int = 5,
         checkpoint_averaging: bool = True,
         conv_frontend: bool | str = "auto",
+        warm_start: bool = False,
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,
@@ -762,12 +831,19 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         if y.ndim > 2:
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
         self._check_y_length(y, sequences)
-        self._y_1d = y.ndim == 1
         y2 = y.reshape(len(y), -1)
-        self.n_outputs_ = y2.shape[1]
-        self.target_mean_ = y2.mean(axis=0)
-        std = y2.std(axis=0)
-        self.target_scale_ = np.where(std > 1e-12, std, 1.0)
+        if self._warm_fit:
+            if y2.shape[1] != self.n_outputs_:
+                raise ValueError(
+                    "warm_start=True continues a fit, so y must have as many targets as "
+                    f"before: {self.n_outputs_}, got {y2.shape[1]}."
+                )
+        else:
+            self.n_outputs_ = y2.shape[1]
+            self.target_mean_ = y2.mean(axis=0)
+            std = y2.std(axis=0)
+            self.target_scale_ = np.where(std > 1e-12, std, 1.0)
+        self._y_1d = y.ndim == 1
         y_scaled = ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
         self._fit_model(sequences, y_scaled, self.n_outputs_, torch.nn.MSELoss)
         return self

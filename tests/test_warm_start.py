@@ -1,0 +1,109 @@
+"""``warm_start``: a second ``fit`` continues from the fitted network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from test_classification import TINY, _texts
+
+from sk_rnn import RNNClassifier, RNNRegressor
+
+
+def _weights(estimator):
+    return {k: v.detach().clone() for k, v in estimator.net_.module_.state_dict().items()}
+
+
+def _starting_weights(estimator, X, y):
+    """The encoder's weights when a fit's training begins (recorded by a callback)."""
+    from skorch.callbacks import Callback
+
+    class Start(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.weights = {k: v.detach().clone() for k, v in
+                            net.module_.state_dict().items() if k.startswith("encoder.")}
+
+    estimator.set_params(callbacks=[("start", Start())])
+    estimator.fit(X, y)
+    return dict(estimator.net_.callbacks_)["start"].weights
+
+
+def test_warm_fit_starts_from_the_fitted_weights():
+    X, y = _texts()
+    clf = RNNClassifier(warm_start=True, **TINY).fit(X, y)
+    fitted = _weights(clf)
+    vocabulary = dict(clf.vectorizer_.vocabulary_)
+    start = _starting_weights(clf, X, y)
+    for key, value in start.items():
+        torch.testing.assert_close(value, fitted[key])
+    key = "encoder.rnn.weight_hh_l0"
+    assert not torch.equal(_weights(clf)[key], fitted[key])  # and it trained on
+    assert clf.vectorizer_.vocabulary_ == vocabulary  # the vocabulary stays
+    # A cold fit starts from fresh weights.
+    cold = _starting_weights(RNNClassifier(**TINY), X, y)
+    assert not torch.equal(cold[key], fitted[key])
+
+
+def test_warm_fit_keeps_the_vocabulary_on_new_texts():
+    X, y = _texts()
+    clf = RNNClassifier(warm_start=True, **TINY).fit(X, y)
+    vocabulary = dict(clf.vectorizer_.vocabulary_)
+    clf.fit([t + " unseenword" for t in X], y)
+    assert clf.vectorizer_.vocabulary_ == vocabulary
+    assert clf.predict(X).shape == (40,)
+
+
+def test_without_warm_start_fit_starts_afresh():
+    X, y = _texts()
+    clf = RNNClassifier(**TINY).fit(X, y)
+    first = clf.predict_proba(X)
+    np.testing.assert_allclose(clf.fit(X, y).predict_proba(X), first, rtol=1e-5)
+
+
+def test_warm_fit_refuses_other_classes_and_keeps_the_previous_fit():
+    X, y = _texts()
+    clf = RNNClassifier(warm_start=True, **TINY).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match=r"same classes as the previous fit: it had "
+                                         r"\['neg', 'pos'\], y has \['neg', 'other', 'pos'\]"):
+        clf.fit(X, np.where(np.arange(40) % 5 == 0, "other", y))
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert list(clf.classes_) == ["neg", "pos"]
+
+
+def test_warm_fit_refuses_a_new_architecture_or_input_kind():
+    X, y = _texts()
+    clf = RNNClassifier(warm_start=True, **TINY).fit(X, y)
+    clf.set_params(hidden_size=8)
+    with pytest.raises(ValueError, match="whose hidden_size is 4, but hidden_size is now 8"):
+        clf.fit(X, y)
+    clf.set_params(hidden_size=4)
+    with pytest.raises(ValueError, match="fitted on raw strings|was fitted on"):
+        clf.fit(np.random.RandomState(0).normal(size=(40, 5)), y)
+    assert clf.predict(X).shape == (40,)
+
+
+def test_warm_regressor_keeps_its_target_scaling():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 6, 2))
+    y = X.sum(axis=(1, 2)) * 10 + 100
+    reg = RNNRegressor(warm_start=True, **TINY).fit(X, y)
+    mean, scale = reg.target_mean_.copy(), reg.target_scale_.copy()
+    reg.fit(X[:20], y[:20] + 1000)
+    np.testing.assert_array_equal(reg.target_mean_, mean)
+    np.testing.assert_array_equal(reg.target_scale_, scale)
+    with pytest.raises(ValueError, match="as many targets as before: 1, got 2"):
+        reg.fit(X, np.column_stack([y, y]))
+    assert reg.predict(X).shape == (50,)
+
+
+def test_warm_fit_of_numeric_sequences_keeps_scaling_and_patches():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(30, 40, 2)), np.arange(30) % 2
+    clf = RNNClassifier(warm_start=True, **TINY).fit(X, y)
+    mean, patch = clf.feature_mean_.copy(), clf.patch_length_
+    clf.fit(X[:, :20] * 5 + 3, y)
+    np.testing.assert_array_equal(clf.feature_mean_, mean)
+    assert clf.patch_length_ == patch
+    with pytest.raises(ValueError, match="features per time step"):
+        clf.fit(rng.normal(size=(30, 40, 3)), y)
