@@ -410,12 +410,6 @@ class _SequenceEstimator(BaseRNNEstimator):
         return tags
 
 
-def _labels(classes: np.ndarray) -> list:
-    """Class labels as plain Python values, for messages (``'ham'``, not
-    ``np.str_('ham')``)."""
-    return [c.item() if isinstance(c, np.generic) else c for c in classes]
-
-
 def _patch(sequences: Sequences, length: int) -> Sequences:
     """Every ``(T, C)`` sequence as ``(ceil(T / length), length * C)``: consecutive
     steps side by side, the last patch padded by repeating the last step."""
@@ -653,11 +647,10 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
             raise TypeError(
                 "y mixes label types (e.g. strings and numbers); use one type."
             ) from None
-        if self._warm_fit and not (len(classes) == len(self.classes_)
-                                   and (classes == self.classes_).all()):
+        if self._warm_fit and not np.array_equal(classes, self.classes_):
             raise ValueError(
                 "warm_start=True continues a fit, so y must hold the same classes as the "
-                f"previous fit: it had {_labels(self.classes_)}, y has {_labels(classes)}. "
+                f"previous fit: it had {self.classes_.tolist()}, y has {classes.tolist()}. "
                 "Set warm_start=False to train a new model on these classes."
             )
         self.classes_ = classes
