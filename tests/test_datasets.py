@@ -21,7 +21,9 @@ from sk_rnn.datasets import (
     ChecksumMismatchError,
     DatasetDownloadError,
     get_data_home,
+    load_brown,
     load_movie_reviews,
+    load_movie_reviews_v2,
     load_mpqa,
     load_sms_spam,
     load_sst,
@@ -64,6 +66,14 @@ def _point_at(monkeypatch, key: str, path: Path) -> None:
     monkeypatch.setitem(
         datasets._DATASETS, key, replace(datasets._DATASETS[key], url=path.as_uri())
     )
+
+
+def _require(data_home: Path, relative: str) -> Path:
+    """The path of a data file under ``data_home``; skip the test when it is missing."""
+    path = data_home / relative
+    if not path.is_file():
+        pytest.skip(f"data file {path} not found")
+    return path
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -210,6 +220,40 @@ def test_tiny_shakespeare_bad_split(data_home):
         load_tiny_shakespeare(data_home=data_home, split="test")
 
 
+def test_movie_reviews_v2(data_home):
+    _require(data_home, "movie_reviews_v2/reviews.tsv")
+    bunch = load_movie_reviews_v2(data_home=data_home, download_if_missing=False)
+    assert len(bunch.data) == len(bunch.ids) == 2_000
+    assert bunch.target.dtype == np.int64
+    assert np.bincount(bunch.target).tolist() == [1_000, 1_000]
+    assert bunch.target[:1_000].sum() == 0  # negative reviews first
+    assert bunch.target_names == ["negative", "positive"]
+    assert bunch.ids[0] == "cv000_29416"
+    assert bunch.data[0].startswith("plot : two teen couples go to a church party")
+    assert all("\t" not in text and "\n" not in text for text in bunch.data)
+    n_words = sum(len(text.split()) for text in bunch.data)
+    assert 1_400_000 < n_words < 1_600_000
+    X, y = load_movie_reviews_v2(data_home=data_home, return_X_y=True, as_frame=True)
+    assert isinstance(X, pd.Series) and X.name == "text" and len(y) == 2_000
+
+
+def test_movie_reviews_v2_bad_line(tmp_path):
+    folder = tmp_path / "movie_reviews_v2"
+    folder.mkdir()
+    (folder / "reviews.tsv").write_text("neg\tcv000\tfine\nmaybe\tcv001\tbad\n")
+    with pytest.raises(ValueError, match="line 2"):
+        load_movie_reviews_v2(data_home=tmp_path, download_if_missing=False)
+
+
+def test_brown(data_home):
+    _require(data_home, "brown/brown.txt")
+    sentences = load_brown(data_home=data_home, download_if_missing=False)
+    assert len(sentences) == 57_340
+    assert sentences[0].startswith("The Fulton County Grand Jury said Friday")
+    assert all(sentence and "\n" not in sentence for sentence in sentences)
+    assert 1_100_000 < sum(len(s.split()) for s in sentences) < 1_200_000
+
+
 def test_tatoeba_pairs(data_home):
     bunch = load_tatoeba_pairs(data_home=data_home)
     assert len(bunch.data) == len(bunch.target) == 18_066
@@ -248,6 +292,8 @@ _LOADERS = {
     "movie_reviews": (load_movie_reviews, "mr_polarity/rt-polarity.pos"),
     "tiny_shakespeare": (load_tiny_shakespeare, "tinyshakespeare/input.txt"),
     "tatoeba": (load_tatoeba_pairs, "tatoeba_eng_fra/eng-fra-18k.txt"),
+    "movie_reviews_v2": (load_movie_reviews_v2, "movie_reviews_v2/reviews.tsv"),
+    "brown": (load_brown, "brown/brown.txt"),
     "sentence_classification/subj.all": (load_subjectivity, "sentence_classification/subj.all"),
     "sentence_classification/mpqa.all": (load_mpqa, "sentence_classification/mpqa.all"),
     "sentence_classification/stsa.binary.train": (
@@ -348,6 +394,63 @@ def test_download_tatoeba_builds_both_subsets(monkeypatch, tmp_path, data_home):
     assert attributed.data == original.data
     assert attributed.target == original.target
     assert attributed.attribution == original.attribution
+
+
+def test_download_movie_reviews_v2_builds_the_tsv(monkeypatch, tmp_path, data_home):
+    # Cornell's layout, one sentence a line: rebuilt from the local file, whose reviews
+    # are split back into lines; the loader must give back the same bytes (digest too).
+    local = _require(data_home, "movie_reviews_v2/reviews.tsv")
+    archive = tmp_path / "review_polarity.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        def add(name: str, data: bytes) -> None:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+
+        add("poldata.README.2.0", b"about the data\n")
+        for line in reversed(local.read_text(encoding="utf-8").split("\n")[:-1]):
+            label, name, text = line.split("\t")
+            sentences = text.replace(" . ", " . \n").encode("utf-8") + b"\n"
+            add(f"txt_sentoken/{label}/{name}.txt", sentences)
+    _point_at(monkeypatch, "movie_reviews_v2", archive)
+
+    bunch = load_movie_reviews_v2(data_home=tmp_path / "home")
+    assert np.bincount(bunch.target).tolist() == [1_000, 1_000]
+    built = tmp_path / "home" / "movie_reviews_v2" / "reviews.tsv"
+    assert built.read_bytes() == local.read_bytes()
+    assert _leftovers(built.parent) == []
+
+
+def test_download_brown_builds_the_text(monkeypatch, tmp_path, data_home):
+    # NLTK's layout: tagged files brown/caNN..., a tab-indented sentence a line, blank
+    # lines between paragraphs, plus files that are not texts.
+    local = _require(data_home, "brown/brown.txt")
+    sentences = local.read_text(encoding="utf-8").split("\n")[:-1]
+    archive = tmp_path / "brown.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("brown/README", "Brown corpus\n")
+        zf.writestr("brown/cats.txt", "ca01 news\n")
+        chunks = np.array_split(np.arange(len(sentences)), 20)
+        for number, chunk in enumerate(chunks):
+            lines = ["\t" + " ".join(f"{token}/nn-tl" for token in sentences[i].split())
+                     for i in chunk]
+            text = "\n\n".join(lines) + "\n\n"
+            zf.writestr(f"brown/c{'abcdefghijklmnopqrst'[number]}{number + 1:02d}", text)
+    _point_at(monkeypatch, "brown", archive)
+
+    assert load_brown(data_home=tmp_path / "home") == sentences
+    built = tmp_path / "home" / "brown" / "brown.txt"
+    assert built.read_bytes() == local.read_bytes()
+
+
+def test_download_brown_bad_archive(monkeypatch, tmp_path):
+    archive = tmp_path / "brown.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("brown/ca01", "\tThe/at jury/nn ./.\n")  # far too short
+    _point_at(monkeypatch, "brown", archive)
+    with pytest.raises(DatasetDownloadError, match="57,340"):
+        load_brown(data_home=tmp_path / "home")
+    assert list((tmp_path / "home" / "brown").iterdir()) == []
 
 
 def test_download_tatoeba_bad_format(monkeypatch, tmp_path):
