@@ -310,7 +310,9 @@ class RNNTrainingMixin:
         lower_is_better: bool = True,
         best_possible: float | None = None,
         monitor_callbacks: list | None = None,
+        schedule_callbacks: list | None = None,
         end_callbacks: list | None = None,
+        optimizer_params: dict | None = None,
     ) -> None:
         """Train a module on ``sequences`` and ``y``; sets ``net_``, ``history_`` and
         ``n_iter_``.
@@ -345,9 +347,14 @@ class RNNTrainingMixin:
         monitor_callbacks : list of (name, Callback) or None
             Callbacks that record ``monitor`` when it is not a skorch built-in; they run
             before early stopping.
+        schedule_callbacks : list of (name, Callback) or None
+            Callbacks used with or without a validation set that run before early
+            stopping (a learning-rate schedule, gradual unfreezing).
         end_callbacks : list of (name, Callback) or None
             Callbacks used with or without a validation set that run after early
             stopping, so that their ``on_train_end`` sees the restored best weights.
+        optimizer_params : dict or None
+            Further ``optimizer__*`` parameters of the skorch net (``param_groups``).
         """
         rng = check_random_state(self.random_state)
         seed = self._training_seed(rng)
@@ -364,7 +371,8 @@ class RNNTrainingMixin:
             iterator=SequenceLoader, iterator_params={"collate_fn": collate_fn},
             criterion_params=criterion_params, monitor=monitor,
             lower_is_better=lower_is_better, best_possible=best_possible,
-            monitor_callbacks=monitor_callbacks, end_callbacks=end_callbacks,
+            monitor_callbacks=monitor_callbacks, schedule_callbacks=schedule_callbacks,
+            end_callbacks=end_callbacks, optimizer_params=optimizer_params,
         )
 
     def _max_epochs(self, n_train: int, validating: bool) -> int:
@@ -399,6 +407,7 @@ class RNNTrainingMixin:
         monitor_callbacks: list | None = None,
         schedule_callbacks: list | None = None,
         end_callbacks: list | None = None,
+        optimizer_params: dict | None = None,
     ) -> None:
         """Train a fresh module through skorch; sets ``net_``, ``history_``, ``n_iter_``
         and ``device_``.
@@ -422,6 +431,8 @@ best_possible, monitor_callbacks
             by batch, say); they run after the monitor callbacks.
         end_callbacks : list of (name, Callback) or None
             As for :meth:`_fit_net`: the last callbacks, after early stopping.
+        optimizer_params : dict or None
+            As for :meth:`_fit_net`.
         """
         backend = training_backend(self.accelerator)
         device = backend.device(self._requested_device, self.device)
@@ -444,6 +455,7 @@ best_possible, monitor_callbacks
             )
         callbacks.extend(end_callbacks or [])
         extra = {f"criterion__{k}": v for k, v in (criterion_params or {}).items()}
+        extra.update({f"optimizer__{k}": v for k, v in (optimizer_params or {}).items()})
         for key, value in (iterator_params or {}).items():
             extra[f"iterator_train__{key}"] = value
             extra[f"iterator_valid__{key}"] = value

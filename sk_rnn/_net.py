@@ -141,8 +141,11 @@ class BoundedEarlyStopping(EarlyStopping):
         if neighbours:
             with torch.no_grad():
                 for name, param in net.module_.named_parameters():
-                    if name in neighbours[0]:
-                        param.add_(sum(w[name] for w in neighbours)).div_(len(neighbours) + 1)
+                    # a neighbour lacks the parameters frozen in its epoch (gradual
+                    # unfreezing): they are averaged over the epochs that trained them
+                    found = [w[name] for w in neighbours if name in w]
+                    if found:
+                        param.add_(sum(found)).div_(len(found) + 1)
             self._sink(f"Averaging the weights of epoch {self.best_epoch_} with those of "
                        f"{len(neighbours)} neighbouring epoch(s).", verbose=net.verbose)
         self.last_weights_ = self.before_best_weights_ = self.after_best_weights_ = None

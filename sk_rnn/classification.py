@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -24,6 +25,15 @@ from ._sequences import (
     infer_input_kind,
     to_numeric_sequences,
     to_token_sequences,
+)
+from ._transfer import (
+    PRETRAINED_DOC,
+    GradualUnfreezing,
+    PretrainedEncoder,
+    discriminative_param_groups,
+    layer_groups,
+    load_encoder_state,
+    read_pretrained,
 )
 from ._typing import ArrayLike, EmbeddingsLike, RandomStateLike
 from .nn import POOLINGS, SequenceModel
@@ -142,6 +152,30 @@ class _SequenceEstimator(BaseRNNEstimator):
             classification sets by 2 points and cut Tecator's regression error by more
             than half; off for short series, where it cost JapaneseVowels 1.4 points.
             ``conv_frontend_`` tells whether it was used."""),
+        "pretrained": Param(Check(None, PRETRAINED_DOC), """\
+            Start the encoder from a pretrained model instead of random weights (transfer
+            learning); ``fit`` copies what it takes and never modifies the model. A
+            fitted word-level :class:`TextGenerator` (ULMFiT-style: its embedding and
+            recurrent stack become the encoder and its vocabulary replaces the
+            ``vectorizer``; the encoder is unidirectional, as the language model is, and
+            ``pooling`` applies to its outputs). A fitted :class:`RNNClassifier` or
+            :class:`RNNRegressor` (task transfer: its encoder, vocabulary or numeric
+            preprocessing are reused and a new head is trained; numeric input must have
+            as many features per step). Or the path of a file written by
+            :func:`sk_rnn.save` holding one of these. The encoder's architecture
+            (``cell_type``, ``hidden_size``, ``num_layers``, ``bidirectional``,
+            ``embedding_dim``, and for a fitted estimator also ``pooling``) is the
+            pretrained one's; the parameters of those names are then not used."""),
+        "gradual_unfreezing": Param(Boolean(), """\
+            With ``pretrained``: train the new output layer alone in the first epoch,
+            then unfreeze one layer group of the pretrained encoder per epoch from the
+            top (the last recurrent layer first, the embedding last), so that the
+            untrained head does not wreck the pretrained weights (ULMFiT)."""),
+        "layer_lr_decay": Param(Interval("real", 1.0, None, text="a number >= 1"), """\
+            With ``pretrained``: discriminative learning rates. The output layer learns
+            at ``lr``; each pretrained layer group below it at the rate of the group
+            above divided by ``layer_lr_decay`` (the last recurrent layer at
+            ``lr / layer_lr_decay``, ...). 1 trains every layer at ``lr``."""),
         "early_stopping": Param(Either(Boolean(), Options(["auto"]),
                                        text='True, False or "auto"'), """\
             ``True``: hold out ``validation_fraction`` of the data, stop when its loss has
@@ -178,7 +212,39 @@ class _SequenceEstimator(BaseRNNEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         _check_y_container(y)
+        if self.pretrained is not None and not self._warm_fit:
+            self._transfer = self._read_pretrained()
         return self._prepare_X(X, reset=not self._warm_fit)
+
+    # What ``pretrained`` gives a cold fit, while it runs (see ``_fit_cleanly``).
+    _transfer: PretrainedEncoder | None = None
+
+    def _read_pretrained(self) -> PretrainedEncoder:
+        if self.embeddings is not None:
+            raise ValueError(
+                "embeddings and pretrained both give the network its embedding; pass one."
+            )
+        transfer = read_pretrained(self.pretrained, "pretrained")
+        if transfer.vectorizer is not None and self.vectorizer is not None:
+            raise ValueError(
+                f"pretrained brings the vocabulary of {transfer.source}, so vectorizer must "
+                f"be None (got {self.vectorizer!r})."
+            )
+        return transfer
+
+    def __sklearn_clone__(self):
+        """scikit-learn's ``clone``, except that a fitted ``pretrained`` model is passed
+        on as it is (cloning it would unfit it): it is only ever read."""
+        if self.pretrained is None or isinstance(self.pretrained, (str, os.PathLike)):
+            return super().__sklearn_clone__()
+        params = self.get_params(deep=False)
+        pretrained = params.pop("pretrained")
+        new = type(self)(**{key: clone(value, safe=False) for key, value in params.items()},
+                         pretrained=pretrained)
+        for attr in ("_metadata_request", "_sklearn_output_config"):
+            if attr in vars(self):
+                setattr(new, attr, copy.deepcopy(getattr(self, attr)))
+        return new
 
     # True while a fit continues from the fitted weights (see ``warm_start``).
     _warm_fit = False
@@ -187,7 +253,10 @@ class _SequenceEstimator(BaseRNNEstimator):
         """A cold fit clears the estimator first; a warm one (``warm_start`` on a fitted
         estimator) keeps what it learnt and, if it fails, gets its previous fit back."""
         if not (self.warm_start and hasattr(self, "net_")):
-            return super()._fit_cleanly(fit, *args)
+            try:
+                return super()._fit_cleanly(fit, *args)
+            finally:
+                vars(self).pop("_transfer", None)
         previous = {k: v for k, v in vars(self).items()
                     if k.endswith("_") and not k.startswith("__")}
         self._warm_fit = True
@@ -207,6 +276,12 @@ class _SequenceEstimator(BaseRNNEstimator):
         ):
             X = np.asarray(X)
         kind = infer_input_kind(X)
+        transfer = self._transfer if reset else None
+        if transfer is not None and kind not in transfer.input_kinds:
+            raise ValueError(
+                f"X holds {KIND_DESCRIPTIONS[kind]}, but pretrained ({transfer.source}) reads "
+                f"{KIND_DESCRIPTIONS[transfer.input_kinds[0]]}."
+            )
         if reset:
             self.input_kind_ = kind
         elif kind != self.input_kind_:
@@ -216,7 +291,9 @@ class _SequenceEstimator(BaseRNNEstimator):
             )
         if kind == "text":
             texts = check_texts(X)
-            if reset:
+            if transfer is not None:
+                self.vectorizer_ = copy.deepcopy(transfer.vectorizer)
+            elif reset:
                 self.vectorizer_ = self._make_vectorizer().fit(texts)
             # Tokens past max_length are never looked up (a 100,000-token document costs
             # as much as its first max_length tokens, tokenisation aside).
@@ -230,7 +307,10 @@ class _SequenceEstimator(BaseRNNEstimator):
             sequences = Sequences(data, np.fromiter(map(len, data), np.int64, len(data)))
         elif kind == "tokens":
             sequences = to_token_sequences(X, vocab_size=None if reset else self.n_tokens_)
-            if reset:
+            if transfer is not None:
+                self._check_pretrained_tokens(sequences, transfer)
+                self.n_tokens_ = transfer.n_tokens
+            elif reset:
                 self.n_tokens_ = int(max(seq.max() for seq in sequences.data)) + 1
         else:
             if kind == "fixed":
@@ -244,6 +324,12 @@ class _SequenceEstimator(BaseRNNEstimator):
                     ) from None
             sequences = to_numeric_sequences(X)
             n_channels = sequences.data[0].shape[1]
+            if transfer is not None and n_channels != transfer.numeric["n_channels_in_"]:
+                raise ValueError(
+                    f"X has {n_channels} features per time step, but pretrained "
+                    f"({transfer.source}) was fitted on {transfer.numeric['n_channels_in_']}; "
+                    "an encoder can only be reused on as many features."
+                )
             if reset:
                 self.n_channels_in_ = n_channels
                 if kind == "numeric":
@@ -255,7 +341,9 @@ class _SequenceEstimator(BaseRNNEstimator):
                 )
         sequences = sequences.truncate(self.max_length)
         if kind in ("fixed", "numeric"):
-            if reset:
+            if transfer is not None:
+                self.scaling_ = transfer.numeric["scaling_"]
+            elif reset:
                 self.scaling_ = self._choose_scaling(sequences)
             # Models fitted before scaling_ and patch_length_ existed scaled globally
             # (when standardize) and did not patch.
@@ -264,7 +352,10 @@ class _SequenceEstimator(BaseRNNEstimator):
                 sequences = _series_scaled(sequences)
             elif scaling == "global":
                 sequences = self._scale(sequences, reset=reset)
-            if reset:
+            if transfer is not None:
+                self.patch_length_ = transfer.numeric["patch_length_"]
+                self.conv_frontend_ = transfer.numeric["conv_frontend_"]
+            elif reset:
                 typical = int(np.median(sequences.lengths))
                 self.patch_length_ = (-(-typical // _PATCH_STEPS) if self.patch_length == "auto"
                                       else int(self.patch_length))
@@ -272,6 +363,16 @@ class _SequenceEstimator(BaseRNNEstimator):
                                        else bool(self.conv_frontend))
             sequences = _patch(sequences, getattr(self, "patch_length_", 1))
         return sequences
+
+    @staticmethod
+    def _check_pretrained_tokens(sequences: Sequences, transfer: PretrainedEncoder) -> None:
+        largest = int(max(seq.max() for seq in sequences.data))
+        if largest >= transfer.n_tokens:
+            raise ValueError(
+                f"X holds token id {largest}, but the vocabulary of pretrained "
+                f"({transfer.source}) has {transfer.n_tokens} ids (0 to "
+                f"{transfer.n_tokens - 1}); token ids must come from its vectorizer."
+            )
 
     def _choose_scaling(self, sequences: Sequences) -> str | None:
         """``"global"``, ``"series"`` or None, from ``standardize`` and the data."""
@@ -316,6 +417,12 @@ class _SequenceEstimator(BaseRNNEstimator):
         return Sequences([(seq - mean) / scale for seq in sequences.data], sequences.lengths)
 
     def _encoder_params(self, rng: np.random.RandomState) -> dict:
+        if self._transfer is not None:
+            params = {"pooling": self.pooling, **self._transfer.architecture,
+                      "dropout": float(self.dropout)}
+            if "embedding_dim" in params:
+                self.embedding_dim_ = params["embedding_dim"]
+            return params
         params = dict(
             cell_type=self.cell_type,
             hidden_size=self.hidden_size,
@@ -368,7 +475,8 @@ class _SequenceEstimator(BaseRNNEstimator):
     def _check_warm_architecture(self, recorded: dict) -> None:
         """Refuse a warm fit whose parameters describe another network than the fitted
         one (the change would be silently ignored)."""
-        for name in self._ARCHITECTURE:
+        # with pretrained, the encoder's shape is the pretrained one's, not the parameters'
+        for name in ("dropout",) if self.pretrained is not None else self._ARCHITECTURE:
             fitted, now = recorded.get(name), getattr(self, name)
             if fitted is not None and fitted != (type(fitted))(now):
                 raise ValueError(
@@ -394,6 +502,9 @@ class _SequenceEstimator(BaseRNNEstimator):
             init_rng = np.random.RandomState(rng.randint(np.iinfo(np.int32).max))
             encoder_params = self._encoder_params(init_rng)
             build = lambda: SequenceModel(n_outputs=n_outputs, **encoder_params)  # noqa: E731
+            if self._transfer is not None:
+                build, fine_tuning = self._pretrained_build(build)
+                kwargs.update(fine_tuning)
         self._fit_net(
             build,
             criterion,
@@ -401,6 +512,26 @@ class _SequenceEstimator(BaseRNNEstimator):
             y,
             **kwargs,
         )
+
+    def _pretrained_build(self, build):
+        """The module builder of a fit from ``pretrained`` (a fresh module with the
+        pretrained weights copied in) and the ``_fit_net`` arguments that fine-tune it:
+        gradual unfreezing and discriminative learning rates."""
+        transfer = self._transfer
+        groups = layer_groups(transfer)
+
+        def build_pretrained():
+            module = build()
+            load_encoder_state(module.encoder, transfer)
+            return module
+
+        fine_tuning = {}
+        if self.layer_lr_decay != 1:
+            fine_tuning["optimizer_params"] = {"param_groups": discriminative_param_groups(
+                groups, float(self.lr), float(self.layer_lr_decay))}
+        if self.gradual_unfreezing:
+            fine_tuning["schedule_callbacks"] = [("unfreezing", GradualUnfreezing(groups))]
+        return build_pretrained, fine_tuning
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -582,6 +713,9 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         checkpoint_averaging: bool = True,
         conv_frontend: bool | str = "auto",
         warm_start: bool = False,
+        pretrained: Any = None,
+        gradual_unfreezing: bool = True,
+        layer_lr_decay: float = 2.6,
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,
@@ -607,7 +741,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
 
     def _encoder_params(self, rng: np.random.RandomState) -> dict:
         params = super()._encoder_params(rng)
-        if self.linear_ngrams and "vocab_size" in params:
+        if self.linear_ngrams and params.get("vocab_size") is not None:
             params["ngram_order"] = self.linear_ngrams
         return params
 
@@ -780,6 +914,9 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         checkpoint_averaging: bool = True,
         conv_frontend: bool | str = "auto",
         warm_start: bool = False,
+        pretrained: Any = None,
+        gradual_unfreezing: bool = True,
+        layer_lr_decay: float = 2.6,
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,
