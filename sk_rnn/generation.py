@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler
@@ -16,11 +15,16 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._base import BaseRNNEstimator, store_params
 from ._net import plateau_schedule
-from ._params import Boolean, Interval, Options, Param, document_params
+from ._params import Boolean, Either, Interval, Options, Param, document_params
 from ._registry import register_estimator
 from ._streams import StreamLoader, TokenStream, n_streams
 from ._typing import RandomStateLike, TextsLike
-from .nn.language_model import LanguageModel, TokenCrossEntropy
+from .nn.language_model import (
+    LanguageModel,
+    TargetNLL,
+    TargetStreamLoader,
+    TokenCrossEntropy,
+)
 from .text import (
     PAD_ID,
     UNK_ID,
@@ -34,7 +38,24 @@ __all__ = ["TextGenerator", "check_corpus"]
 
 LEVELS = ("char", "word")
 LR_SCHEDULES = ("cosine", "plateau", "constant")
+SOFTMAXES = ("auto", "full", "adaptive")
 _DEFAULT_SEQUENCE_LENGTH = {"char": 64, "word": 32}
+# What the parameters left at None (or "auto") mean at each level. The character-level
+# values are those benchmarked on Tiny Shakespeare; the word-level ones are sized for
+# pretraining on a few million words on a CPU (benchmarks/RESULTS.md, "Word-level
+# pretraining"): one epoch of 2.7 M tokens in minutes, and a stack small enough that a
+# classifier can fine-tune it.
+_LEVEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "char": {"embedding_dim": 64, "hidden_size": 512, "num_layers": 2, "dropout": 0.0,
+             "max_features": None, "softmax": "full"},
+    "word": {"embedding_dim": 256, "hidden_size": 384, "num_layers": 1, "dropout": 0.1,
+             "max_features": 30000, "softmax": "adaptive"},
+}
+# Cluster boundaries of the adaptive softmax (in frequency ranks; the ones at or beyond
+# the vocabulary are dropped, and a vocabulary smaller than the first gets one cluster
+# boundary at its middle) and how much narrower each tail cluster's projection is.
+_ADAPTIVE_CUTOFFS = (2000, 10000)
+_ADAPTIVE_DIV_VALUE = 4.0
 # score(): targets per scored piece of a long text, and the tokens read before them
 # (not scored) so that a piece starts from a warmed-up state rather than from zeros.
 _SCORE_PIECE = 1024
@@ -216,9 +237,28 @@ class TextGenerator(BaseRNNEstimator):
         "sequence_length": Param(Interval("integer", 1, None, none=True), """\
             Window length of truncated back-propagation through time; ``None``: 64
             characters or 32 words."""),
-        "max_features": Param(Interval("integer", 1, None, none=True), """\
+        "max_features": Param(
+            Either(Options(("auto",)), Interval("integer", 1, None, none=True),
+                   text='"auto", None or an integer >= 1'), """\
             Keep only the most frequent tokens (others become ``"<unk>"``); ``None`` keeps
-            all. Useful at word level, where the output layer grows with the vocabulary."""),
+            all; ``"auto"``: all characters, or the 30,000 most frequent words (98 % of
+            the tokens of 2.7 M words of English, with a vocabulary of 64,000)."""),
+        "softmax": Param(Options(SOFTMAXES), """\
+            Output layer. ``"full"``: a linear layer over the whole vocabulary, whose cost
+            grows with it. ``"adaptive"``: an adaptive softmax (Grave et al., 2017) with
+            clusters of 2,000 and 10,000 frequency ranks, the rarer ones computed only for
+            the tokens that fall in them: at word level about 5x faster per epoch than
+            the full softmax (benchmarks/RESULTS.md). ``"auto"``: full for characters,
+            adaptive for words."""),
+        "embedding_dim": Param(Interval("integer", 1, None, none=True), """\
+            Token embedding size; ``None``: 64 for characters, 256 for words."""),
+        "hidden_size": Param(Interval("integer", 1, None, none=True), """\
+            Hidden units per layer; ``None``: 512 for characters, 384 for words."""),
+        "num_layers": Param(Interval("integer", 1, None, none=True), """\
+            Stacked recurrent layers; ``None``: 2 for characters, 1 for words."""),
+        "dropout": Param(Interval("real", 0, 1, high_open=True, none=True), """\
+            Dropout on the embedded input, between recurrent layers and before the output
+            layer; ``None``: 0 for characters, 0.1 for words."""),
         "min_freq": Param(Interval("integer", 1, None),
                           "Drop tokens seen fewer than ``min_freq`` times."),
         "lowercase": Param(Boolean(), "Lower-case the corpus (and prompts) first."),
@@ -227,7 +267,6 @@ class TextGenerator(BaseRNNEstimator):
             over ``max_epochs``, stepped every batch (epochs over a large corpus are long).
             ``"plateau"``: halved after every epoch in which the validation loss did not
             improve (needs early stopping). ``"constant"``: ``lr`` throughout."""),
-        "hidden_size": "Hidden units per layer.",
         "max_epochs": "Maximum passes over the corpus (also the length of the cosine schedule).",
         "batch_size": "Parallel streams of the corpus in a batch.",
         "patience": "Epochs without improvement of the validation loss before stopping.",
@@ -243,15 +282,16 @@ class TextGenerator(BaseRNNEstimator):
         *,
         level: str = "char",
         sequence_length: int | None = None,
-        max_features: int | None = None,
+        max_features: int | str | None = "auto",
         min_freq: int = 1,
         lowercase: bool = False,
         lr_schedule: str = "cosine",
+        softmax: str = "auto",
         cell_type: str = "lstm",
-        hidden_size: int = 512,
-        num_layers: int = 2,
-        dropout: float = 0.0,
-        embedding_dim: int = 64,
+        hidden_size: int | None = None,
+        num_layers: int | None = None,
+        dropout: float | None = None,
+        embedding_dim: int | None = None,
         max_epochs: int = 3,
         batch_size: int = 32,
         lr: float = 4e-3,
@@ -279,6 +319,14 @@ class TextGenerator(BaseRNNEstimator):
                 "stops improving, and early_stopping=False holds no validation slice out: "
                 "set early_stopping=True, or lr_schedule='cosine' or 'constant'."
             )
+
+    def _resolved(self, name: str):
+        """The value of parameter ``name``, its ``None`` or ``"auto"`` resolved for
+        ``level``."""
+        value = getattr(self, name)
+        if value is None or (isinstance(value, str) and value == "auto"):
+            return _LEVEL_DEFAULTS[self.level][name]
+        return value
 
     def _sequence_length(self) -> int:
         if self.sequence_length is None:
@@ -314,7 +362,7 @@ class TextGenerator(BaseRNNEstimator):
         documents = check_corpus(X, "X")
         self.vectorizer_ = TextVectorizer(
             tokenizer=self.level, lowercase=bool(self.lowercase),
-            keep_spacing=self.level == "word", max_features=self.max_features,
+            keep_spacing=self.level == "word", max_features=self._resolved("max_features"),
             min_freq=self.min_freq,
         ).fit(documents)
         stream = self._stream(documents)
@@ -331,23 +379,29 @@ class TextGenerator(BaseRNNEstimator):
         train, valid = self._split_stream(stream, length)
         self.n_training_tokens_ = len(train)
         self.n_tokens_ = self._boundary + 1
+        softmax = self._resolved("softmax")
         module_params = dict(
             vocab_size=self.n_tokens_,
-            embedding_dim=self.embedding_dim,
+            embedding_dim=int(self._resolved("embedding_dim")),
             cell_type=self.cell_type,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            dropout=float(self.dropout),
+            hidden_size=int(self._resolved("hidden_size")),
+            num_layers=int(self._resolved("num_layers")),
+            dropout=float(self._resolved("dropout")),
+            softmax=softmax,
         )
+        if softmax == "adaptive":
+            module_params.update(cutoffs=_adaptive_cutoffs(self.n_tokens_),
+                                 div_value=_ADAPTIVE_DIV_VALUE)
+        adaptive = softmax == "adaptive"
         train_ds = TokenStream(train)
         n_batches = len(StreamLoader(train_ds, self.batch_size, sequence_length=length))
         self._train_net(
             lambda: LanguageModel(**module_params),
-            TokenCrossEntropy,
+            TargetNLL if adaptive else TokenCrossEntropy,
             train_ds,
             None if valid is None else TokenStream(valid),
             seed,
-            iterator=StreamLoader,
+            iterator=TargetStreamLoader if adaptive else StreamLoader,
             iterator_params={"sequence_length": length},
             monitor_callbacks=plateau_schedule(0.5) if self.lr_schedule == "plateau" else [],
             schedule_callbacks=self._cosine_schedule(n_batches),
@@ -440,15 +494,15 @@ class TextGenerator(BaseRNNEstimator):
                     y[row, : len(ids) - 1] = ids[1:]
                     mask[row, skip : len(ids) - 1] = True
                 x_t = torch.from_numpy(x).to(device)
-                outputs, _ = module.rnn(module.embedding(x_t))
+                outputs, _ = module.hidden(x_t)
                 keep = torch.from_numpy(mask).to(device)
                 hidden = outputs[keep]
                 targets = torch.from_numpy(y).to(device)[keep]
                 rows = max(1, _LOGIT_BUDGET // self.n_tokens_)
                 for lo in range(0, len(targets), rows):
-                    logits = module.output(hidden[lo : lo + rows]).float()
-                    total += float(F.cross_entropy(logits, targets[lo : lo + rows],
-                                                   reduction="sum"))
+                    log_probs = module.target_log_prob(hidden[lo : lo + rows],
+                                                       targets[lo : lo + rows])
+                    total -= float(log_probs.double().sum())
                 count += int(keep.sum())
         return total, count
 
@@ -577,6 +631,13 @@ class TextGenerator(BaseRNNEstimator):
         tags.target_tags.required = False
         tags.non_deterministic = False
         return tags
+
+
+def _adaptive_cutoffs(n_classes: int) -> list[int]:
+    """The adaptive softmax's cluster boundaries for ``n_classes`` output classes: those
+    of :data:`_ADAPTIVE_CUTOFFS` below ``n_classes - 1``, or the middle when none is."""
+    cutoffs = [c for c in _ADAPTIVE_CUTOFFS if c < n_classes - 1]
+    return cutoffs or [max(1, n_classes // 2)]
 
 
 class _TextWriter:

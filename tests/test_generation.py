@@ -3,6 +3,7 @@ contiguous stream batches of truncated BPTT."""
 
 from __future__ import annotations
 
+import math
 import pickle
 import time
 
@@ -14,10 +15,13 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold
 
+import sk_rnn
 from sk_rnn import TextGenerator
 from sk_rnn._streams import StreamLoader, TokenStream
-from sk_rnn.generation import _sample, validation_blocks
-from sk_rnn.nn.language_model import LanguageModel
+from sk_rnn.generation import _adaptive_cutoffs, _sample, validation_blocks
+from sk_rnn.nn.language_model import LanguageModel, TargetStreamLoader
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 TEXT = (
     "the cat sat on the mat. the dog sat on the log. "
@@ -110,7 +114,149 @@ def test_single_steps_match_the_fused_stack(cell_type):
     torch.testing.assert_close(torch.cat(steps, 1), whole, rtol=1e-5, atol=1e-5)
 
 
+def test_adaptive_language_model_carries_state_and_scores_its_distribution():
+    torch.manual_seed(0)
+    model = LanguageModel(40, 8, "lstm", 16, 1, 0.0, softmax="adaptive",
+                          cutoffs=[5, 20]).eval()
+    x = torch.randint(2, 40, (3, 12))
+    targets = torch.randint(2, 40, (3, 12))
+    logits, _ = model.run(x)
+    log_probs = torch.log_softmax(logits, -1)
+    # the scores are log-probabilities already, over every id
+    torch.testing.assert_close(log_probs, logits, rtol=1e-4, atol=1e-4)
+    expected = log_probs.gather(-1, targets[..., None])[..., 0]
+    first = model(x[:, :5], torch.ones(3, dtype=torch.bool), targets[:, :5])
+    second = model(x[:, 5:], torch.zeros(3, dtype=torch.bool), targets[:, 5:])
+    torch.testing.assert_close(torch.cat([first, second], 1), expected,
+                               rtol=1e-4, atol=1e-4)
+    # the last id (the generator's document boundary) is output class 0, in the head
+    boundary = torch.full((3, 12), 39)
+    hidden, _ = model.hidden(x)
+    torch.testing.assert_close(model.target_log_prob(hidden, boundary),
+                               log_probs[..., 39], rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="needs the targets"):
+        model(x, torch.ones(3, dtype=torch.bool))
+    with pytest.raises(ValueError, match="needs cutoffs"):
+        LanguageModel(40, 8, "lstm", 16, 1, 0.0, softmax="adaptive")
+
+
+def test_target_stream_loader_hands_the_targets_to_the_module():
+    loader = TargetStreamLoader(TokenStream(np.arange(1, 102)), batch_size=4,
+                                sequence_length=5)
+    for X, y in loader:
+        assert torch.equal(X["targets"], y)
+        assert set(X) == {"x", "reset", "targets"}
+
+
+def test_adaptive_cutoffs_fit_the_vocabulary():
+    assert _adaptive_cutoffs(30_003) == [2000, 10000]
+    assert _adaptive_cutoffs(5_000) == [2000]
+    assert _adaptive_cutoffs(30) == [15]
+
+
 # -- fitting and scoring --------------------------------------------------------------
+WORD_TINY = {**TINY, "level": "word", "sequence_length": 12}
+
+
+@pytest.fixture(scope="module", params=["full", "adaptive"])
+def fitted_softmax(request):
+    return TextGenerator(**{**WORD_TINY, "softmax": request.param}).fit(TEXT)
+
+
+def test_softmax_variants_learn_generate_and_score(fitted_softmax):
+    gen = fitted_softmax
+    module = gen.net_.module_
+    assert module.softmax == gen.softmax
+    expected = torch.nn.Linear if gen.softmax == "full" else torch.nn.AdaptiveLogSoftmaxWithLoss
+    assert isinstance(module.output, expected)
+    assert gen.history_[-1, "valid_loss"] < gen.history_[0, "valid_loss"]
+    text = gen.generate("the cat", 20, random_state=0)
+    assert text.startswith("the cat") and len(text) > len("the cat")
+    assert gen.generate("the cat", 20, random_state=0) == text
+    assert gen.score(TEXT) > -1.5
+    assert gen.perplexity(TEXT) == pytest.approx(math.exp(-gen.score(TEXT)))
+
+
+def test_softmax_variants_score_the_distribution_they_sample(fitted_softmax):
+    """score equals the mean log-softmax of the scores generate samples from."""
+    gen = fitted_softmax
+    text = "the cat sat on the log. a dog met the cat by the mat."
+    module = gen.net_.module_.eval()
+    ids = gen.vectorizer_.transform([text])[0]
+    context = torch.as_tensor(np.concatenate([[gen._boundary], ids]))[None]
+    with torch.no_grad():
+        logits, _ = module.run(context[:, :-1])
+    exact = torch.nn.functional.cross_entropy(logits[0], context[0, 1:]).item()
+    assert gen.score(text) == pytest.approx(-exact, abs=1e-4)
+
+
+def test_softmax_variants_pickle_and_save(fitted_softmax, tmp_path):
+    gen = fitted_softmax
+    score = gen.score(TEXT[:300])
+    text = gen.generate("the", 30, random_state=1)
+    restored = pickle.loads(pickle.dumps(gen))
+    assert restored.score(TEXT[:300]) == score
+    assert restored.generate("the", 30, random_state=1) == text
+    sk_rnn.save(gen, tmp_path / "lm.skrnn")
+    loaded = sk_rnn.load(tmp_path / "lm.skrnn")
+    assert loaded.net_.module_.softmax == gen.net_.module_.softmax
+    assert loaded.score(TEXT[:300]) == pytest.approx(score, abs=1e-6)
+    assert loaded.generate("the", 30, random_state=1) == text
+
+
+def test_auto_softmax_and_defaults_per_level():
+    char = TextGenerator()
+    # the character-level defaults are those benchmarked on Tiny Shakespeare
+    assert [char._resolved(name) for name in (
+        "embedding_dim", "hidden_size", "num_layers", "dropout", "max_features", "softmax",
+    )] == [64, 512, 2, 0.0, None, "full"]
+    word = TextGenerator(level="word", max_epochs=1, sequence_length=12, random_state=0,
+                         device="cpu").fit(TEXT)
+    module = word.net_.module_
+    assert isinstance(module.output, torch.nn.AdaptiveLogSoftmaxWithLoss)
+    assert module.embedding.embedding_dim == 256
+    assert (module.rnn.hidden_size, module.rnn.num_layers) == (384, 1)
+    assert word.vectorizer_.max_features == 30_000
+    # the parameters stay as given (None, "auto"): clone and get_params see them
+    assert word.get_params()["hidden_size"] is None
+    assert word.get_params()["softmax"] == "auto"
+    fitted_char = TextGenerator(**TINY).fit(TEXT[:600])
+    assert isinstance(fitted_char.net_.module_.output, torch.nn.Linear)
+    assert fitted_char.vectorizer_.max_features is None
+
+
+def test_the_pretraining_interface():
+    """What a classifier takes from a word-level model: embedding rows are vocabulary ids
+    (the boundary last), a unidirectional batch-first stack, the vectorizer."""
+    gen = TextGenerator(**WORD_TINY).fit(TEXT)
+    module = gen.net_.module_
+    assert module.embedding.num_embeddings == gen.n_tokens_ == gen.vectorizer_.n_tokens_ + 1
+    assert isinstance(module.rnn, torch.nn.LSTM)
+    assert module.rnn.batch_first and not module.rnn.bidirectional
+    assert module.rnn.input_size == module.embedding.embedding_dim
+
+
+def test_vocabulary_cap():
+    gen = TextGenerator(**{**WORD_TINY, "max_features": 5, "max_epochs": 1}).fit(TEXT)
+    assert gen.vectorizer_.n_tokens_ == 5 + 2  # padding and "<unk>"
+    assert gen.n_tokens_ == 8
+    assert gen.net_.module_.embedding.num_embeddings == 8
+    assert np.isfinite(gen.score("the zebra sat on the mat."))
+    assert "zebra" not in gen.generate("the", 30, random_state=0)
+
+
+def test_verbose_shows_progress_within_an_epoch(capsys):
+    TextGenerator(**{**WORD_TINY, "max_epochs": 1, "verbose": 1}).fit(TEXT)
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert "it/s" in output or "s/it" in output  # the bar within the epoch
+    assert "train_loss" in output and "valid_loss" in output  # the epoch table
+    TextGenerator(**{**WORD_TINY, "max_epochs": 1}).fit(TEXT)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "it/s" not in captured.err
+
+
+
 def test_learns_the_corpus(fitted):
     assert fitted.history_[-1, "valid_loss"] < fitted.history_[0, "valid_loss"]
     assert fitted.score(TEXT[:500]) > -1.0  # far below log(vocabulary) nats per char
@@ -340,10 +486,15 @@ def test_bad_corpus(corpus, error, match):
     "params, match",
     [(dict(level="byte"), "level must be one of"),
      (dict(sequence_length=0), "sequence_length must be an integer"),
-     (dict(max_features=0), "max_features must be an integer"),
+     (dict(max_features=0), "max_features must be \"auto\", None or an integer"),
      (dict(lr_schedule="linear"), "lr_schedule must be one of"),
      (dict(cell_type="transformer"), "cell_type must be one of"),
-     (dict(dropout=1.0), "dropout must be")],
+     (dict(dropout=1.0), "dropout must be"),
+     (dict(softmax="sampled"), "softmax must be one of"),
+     (dict(max_features="all"), "max_features must be"),
+     (dict(embedding_dim=0), "embedding_dim must be"),
+     (dict(hidden_size=2.5), "hidden_size must be"),
+     (dict(num_layers=0), "num_layers must be")],
 )
 def test_bad_parameters(params, match):
     with pytest.raises(ValueError, match=match):

@@ -1,7 +1,10 @@
 """The recurrent language model behind :class:`~sk_rnn.TextGenerator`.
 
-An embedding, a unidirectional RNN/LSTM/GRU stack and a linear layer over the vocabulary.
-During training the module carries its recurrent state from one batch to the next
+An embedding, a unidirectional RNN/LSTM/GRU stack and an output layer over the vocabulary:
+a full softmax (one linear layer), or an adaptive softmax (Grave et al., 2017,
+:class:`torch.nn.AdaptiveLogSoftmaxWithLoss`) whose rare-token clusters are computed only
+for the targets that fall in them, so that a word vocabulary of tens of thousands does not
+dominate the cost. During training the module carries its recurrent state from one batch to the next
 (truncated back-propagation through time): the batch loader marks the streams whose state
 must start afresh, and the state is detached between batches so that gradients never
 reach further back than one batch.
@@ -14,10 +17,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._registry import register_module, register_reference
+from .._streams import StreamLoader
 from ._init_args import RecordsInitArgs
 from .encoder import make_rnn, run_rnn
 
-__all__ = ["LanguageModel", "TokenCrossEntropy"]
+__all__ = ["LanguageModel", "TargetNLL", "TargetStreamLoader", "TokenCrossEntropy"]
+
+SOFTMAXES = ("full", "adaptive")
 
 
 @register_module(stepwise=("rnn",))
@@ -37,6 +43,18 @@ class LanguageModel(RecordsInitArgs, nn.Module):
     dropout : float
         Dropout on the embedded input, between recurrent layers and before the output
         layer.
+    softmax : {"full", "adaptive"}, default="full"
+        Output layer. ``"full"``: a linear layer over the vocabulary; :meth:`forward`
+        returns logits. ``"adaptive"``: an adaptive softmax with ``cutoffs``; training
+        needs the targets, and :meth:`forward` returns their log-probabilities.
+    cutoffs : sequence of int or None, default=None
+        Cluster boundaries of the adaptive softmax, increasing, each in
+        ``[1, vocab_size - 1]``, counted in output classes: class 0 is the last id (the
+        document boundary of :class:`~sk_rnn.TextGenerator`, a frequent target) and class
+        ``i + 1`` is id ``i``, so that with ids ordered by frequency the head holds the
+        most frequent tokens. Required with ``softmax="adaptive"``.
+    div_value : float, default=4.0
+        Each tail cluster's projection is this many times narrower than the previous one.
     """
 
     def __init__(
@@ -47,8 +65,14 @@ class LanguageModel(RecordsInitArgs, nn.Module):
         hidden_size: int,
         num_layers: int,
         dropout: float,
+        softmax: str = "full",
+        cutoffs: tuple[int, ...] | list[int] | None = None,
+        div_value: float = 4.0,
     ) -> None:
         super().__init__()
+        if softmax not in SOFTMAXES:
+            raise ValueError(f"softmax must be one of {list(SOFTMAXES)}, got {softmax!r}.")
+        self.softmax = softmax
         # PyTorch's N(0, 1) embedding: with Keras's uniform(-0.05, 0.05) the inputs are so
         # small that a character model stays at the unigram loss far longer
         # (benchmarks/RESULTS.md).
@@ -59,13 +83,72 @@ class LanguageModel(RecordsInitArgs, nn.Module):
         self.rnn = make_rnn(cell_type, embedding_dim, hidden_size, num_layers,
                             bidirectional=False, dropout=dropout, init="torch")
         self.dropout = nn.Dropout(dropout)
-        self.output = nn.Linear(hidden_size, vocab_size)
+        if softmax == "full":
+            self.output = nn.Linear(hidden_size, vocab_size)
+        else:
+            if not cutoffs:
+                raise ValueError("softmax='adaptive' needs cutoffs, e.g. [2000, 10000].")
+            self.output = nn.AdaptiveLogSoftmaxWithLoss(
+                hidden_size, vocab_size, [int(c) for c in cutoffs], div_value=div_value
+            )
         self._carry = None  # state handed from one training batch to the next
 
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_carry"] = None  # a training leftover, never part of the model
         return state
+
+    def hidden(self, x: torch.Tensor, state=None):
+        """Outputs of the recurrent stack for every position of ``x`` (before the output
+        layer's dropout) and the final state.
+
+        Parameters
+        ----------
+        x : LongTensor of shape (batch, steps)
+            Token ids.
+        state : tensor, tuple of tensors or None
+            Recurrent state to start from (``None``: zeros).
+
+        Returns
+        -------
+        outputs : Tensor of shape (batch, steps, hidden_size)
+        state : tensor or tuple of tensors
+            The state after the last step.
+        """
+        return run_rnn(self.rnn, self.dropout(self.embedding(x)), state)
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Scores over every id for recurrent outputs ``hidden`` (``(..., hidden_size)``):
+        logits of the full softmax, log-probabilities of the adaptive one (both are valid
+        logits: a softmax of either gives the model's distribution)."""
+        if self.softmax == "full":
+            return self.output(hidden)
+        flat = self.output.log_prob(hidden.reshape(-1, hidden.size(-1)))
+        # output class 0 is the last id; class i + 1 is id i
+        flat = torch.cat([flat[:, 1:], flat[:, :1]], dim=1)
+        return flat.view(*hidden.shape[:-1], flat.size(-1))
+
+    def target_log_prob(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Log-probability of each target id given recurrent outputs ``hidden``.
+
+        Parameters
+        ----------
+        hidden : Tensor of shape (..., hidden_size)
+        targets : LongTensor of shape (...)
+
+        Returns
+        -------
+        Tensor of shape (...), float32
+            With the adaptive softmax only the clusters of the targets are computed.
+        """
+        flat = hidden.reshape(-1, hidden.size(-1))
+        flat_targets = targets.reshape(-1)
+        if self.softmax == "full":
+            out = -F.cross_entropy(self.output(flat).float(), flat_targets, reduction="none")
+        else:
+            classes = (flat_targets + 1) % self.output.n_classes
+            out = self.output(flat.float(), classes).output
+        return out.view(targets.shape)
 
     def run(self, x: torch.Tensor, state=None):
         """Logits for every position of ``x`` and the final recurrent state.
@@ -80,13 +163,16 @@ class LanguageModel(RecordsInitArgs, nn.Module):
         Returns
         -------
         logits : Tensor of shape (batch, steps, vocab_size)
+            See :meth:`logits`.
         state : tensor or tuple of tensors
             The state after the last step.
         """
-        outputs, state = run_rnn(self.rnn, self.dropout(self.embedding(x)), state)
-        return self.output(self.dropout(outputs)), state
+        outputs, state = self.hidden(x, state)
+        return self.logits(self.dropout(outputs)), state
 
-    def forward(self, x: torch.Tensor, reset: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, reset: torch.Tensor, targets: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Training and validation pass with the state carried from the previous batch.
 
         Parameters
@@ -95,11 +181,16 @@ class LanguageModel(RecordsInitArgs, nn.Module):
             One window of each of ``batch`` parallel streams of the corpus.
         reset : BoolTensor of shape (batch,)
             Streams that start here: their state starts at zero.
+        targets : LongTensor of shape (batch, steps) or None, default=None
+            The next tokens (given by :class:`TargetStreamLoader`); needed by the adaptive
+            softmax, ignored by the full one.
 
         Returns
         -------
-        Tensor of shape (batch, steps, vocab_size)
-            Logits of the next token at every position.
+        Tensor
+            Full softmax: logits of the next token at every position, ``(batch, steps,
+            vocab_size)`` (for :class:`TokenCrossEntropy`). Adaptive softmax: the
+            log-probability of each target, ``(batch, steps)`` (for :class:`TargetNLL`).
         """
         state = self._carry
         if state is not None and _batch_of(state) != x.size(0):
@@ -107,9 +198,14 @@ class LanguageModel(RecordsInitArgs, nn.Module):
         if state is not None:  # zero the streams that restart (no host sync to check)
             keep = (~reset).view(1, -1, 1)
             state = _map_state(state, lambda s: s * keep.to(s.dtype))
-        logits, state = self.run(x, state)
+        outputs, state = self.hidden(x, state)
         self._carry = _map_state(state, torch.Tensor.detach)
-        return logits
+        outputs = self.dropout(outputs)
+        if self.softmax == "full":
+            return self.output(outputs)
+        if targets is None:
+            raise ValueError("the adaptive softmax needs the targets in training.")
+        return self.target_log_prob(outputs, targets)
 
     def clear_state(self) -> None:
         """Forget the state carried between training batches."""
@@ -134,3 +230,25 @@ class TokenCrossEntropy(nn.Module):
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """The mean loss over every position."""
         return F.cross_entropy(logits.float().flatten(0, 1), targets.flatten())
+
+
+@register_reference
+class TargetNLL(nn.Module):
+    """Mean negative log-likelihood, in nats per token, from the targets'
+    log-probabilities (what :class:`LanguageModel` with an adaptive softmax returns); the
+    targets themselves are not needed again."""
+
+    def forward(self, target_log_probs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The mean loss over every position."""
+        return -target_log_probs.float().mean()
+
+
+@register_reference
+class TargetStreamLoader(StreamLoader):
+    """:class:`~sk_rnn._streams.StreamLoader` that also hands the targets to the module
+    (``{"x", "reset", "targets"}``), for the adaptive softmax, which computes the loss of
+    a target's cluster only."""
+
+    def __iter__(self):
+        for inputs, y in super().__iter__():
+            yield {**inputs, "targets": y}, y
