@@ -500,9 +500,8 @@ class TextGenerator(BaseRNNEstimator):
                 targets = torch.from_numpy(y).to(device)[keep]
                 rows = max(1, _LOGIT_BUDGET // self.n_tokens_)
                 for lo in range(0, len(targets), rows):
-                    log_probs = module.target_log_prob(hidden[lo : lo + rows],
-                                                       targets[lo : lo + rows])
-                    total -= float(log_probs.double().sum())
+                    total += float(module.nll_sum(hidden[lo : lo + rows],
+                                                  targets[lo : lo + rows]))
                 count += int(keep.sum())
         return total, count
 

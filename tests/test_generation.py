@@ -100,6 +100,15 @@ def test_language_model_state_is_not_pickled():
     assert pickle.loads(pickle.dumps(model))._carry is None
 
 
+def test_language_model_pickled_before_the_softmax_option_loads_as_full():
+    model = LanguageModel(20, 8, "gru", 16, 1, 0.0)
+    del model.__dict__["softmax"]  # what a module pickled before the option holds
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.softmax == "full"
+    logits, _ = restored.run(torch.randint(2, 20, (2, 4)))
+    assert logits.shape == (2, 4, 20)
+
+
 @pytest.mark.parametrize("cell_type", ["rnn", "lstm", "gru"])
 def test_single_steps_match_the_fused_stack(cell_type):
     torch.manual_seed(0)

@@ -98,6 +98,10 @@ class LanguageModel(RecordsInitArgs, nn.Module):
         state["_carry"] = None  # a training leftover, never part of the model
         return state
 
+    def __setstate__(self, state):
+        state.setdefault("softmax", "full")  # pickled before the adaptive softmax existed
+        super().__setstate__(state)
+
     def hidden(self, x: torch.Tensor, state=None):
         """Outputs of the recurrent stack for every position of ``x`` (before the output
         layer's dropout) and the final state.
@@ -149,6 +153,13 @@ class LanguageModel(RecordsInitArgs, nn.Module):
             classes = (flat_targets + 1) % self.output.n_classes
             out = self.output(flat.float(), classes).output
         return out.view(targets.shape)
+
+    def nll_sum(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Summed negative log-likelihood (nats, a float32 scalar) of the target ids
+        ``targets`` (``(n,)``) given recurrent outputs ``hidden`` (``(n, hidden_size)``)."""
+        if self.softmax == "full":
+            return F.cross_entropy(self.output(hidden).float(), targets, reduction="sum")
+        return -self.target_log_prob(hidden, targets).sum()
 
     def run(self, x: torch.Tensor, state=None):
         """Logits for every position of ``x`` and the final recurrent state.
