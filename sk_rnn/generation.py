@@ -310,6 +310,11 @@ class TextGenerator(BaseRNNEstimator):
     ) -> None:
         store_params(self, locals())
 
+    def __setstate__(self, state: dict) -> None:
+        # A generator pickled or saved before the softmax option had a full softmax.
+        state.setdefault("softmax", "full")
+        super().__setstate__(state)
+
     # -- parameters ---------------------------------------------------------------------
     def _validate_params(self) -> None:
         super()._validate_params()

@@ -383,6 +383,15 @@ def test_clone_and_pickle(fitted):
         "the", 50, random_state=0)
 
 
+def test_generator_saved_before_the_softmax_option(fitted):
+    state = fitted.__getstate__()
+    del state["softmax"]
+    old = TextGenerator.__new__(TextGenerator)
+    old.__setstate__(state)
+    assert old.get_params()["softmax"] == "full"
+    assert old.score(TEXT[:300]) == fitted.score(TEXT[:300])
+
+
 def test_input_is_not_modified():
     docs = ["the cat sat on the mat. " * 20, "the dog sat on the log. " * 20]
     copy = list(docs)
