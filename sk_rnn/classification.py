@@ -21,6 +21,7 @@ from ._params import Boolean, Check, Either, Interval, Options, Param, document_
 from ._registry import register_estimator
 from ._sequences import (
     KIND_DESCRIPTIONS,
+    SequenceDataset,
     Sequences,
     infer_input_kind,
     to_numeric_sequences,
@@ -248,6 +249,8 @@ class _SequenceEstimator(BaseRNNEstimator):
 
     # True while a fit continues from the fitted weights (see ``warm_start``).
     _warm_fit = False
+    # True during partial_fit.
+    _partial_fitting = False
 
     def _fit_cleanly(self, fit, *args):
         """A cold fit clears the estimator first; a warm one (``warm_start`` on a fitted
@@ -268,6 +271,58 @@ class _SequenceEstimator(BaseRNNEstimator):
             raise
         finally:
             del self._warm_fit
+
+    def _partial_fit(self, targets, X, y):
+        """One pass (epoch) over the chunk ``X, y``, without a hold-out.
+
+        The first call on an unfitted estimator learns what ``fit`` learns from the data
+        before the network (vocabulary, scaling, classes or target scaling) from this
+        chunk and builds the network; later calls check the chunk against it and train
+        the same network on, with the optimizer's state kept between calls.
+        ``targets(y, first)`` checks ``y`` and returns the encoded targets and the
+        ``_fit_model`` arguments (first call) or None.
+        """
+        first = not self.__sklearn_is_fitted__()
+        self._partial_fitting = True
+        try:
+            if first:
+                self._clear_fitted_state()
+                sequences = self._prepare_fit(X, y)
+            else:
+                self._validate_params()
+                _check_y_container(y)
+                sequences = self._prepare_X(X, reset=False)
+            encoded, model_args = targets(y, sequences, first)
+            if first:
+                self._fit_model(sequences, encoded, **model_args)
+            else:
+                self._train_one_pass(sequences, encoded)
+        except BaseException:
+            if first:
+                self._clear_fitted_state()
+            raise
+        finally:
+            del self._partial_fitting
+            vars(self).pop("_transfer", None)
+        return self
+
+    def _train_one_pass(self, sequences: Sequences, y: np.ndarray) -> None:
+        """One more epoch of the fitted net over ``sequences`` (a later ``partial_fit``)."""
+        net = self.net_
+        if net.train_split is not None or net.max_epochs != 1:
+            # fitted by ``fit``: go on without its hold-out and early stopping (whose
+            # end of training would bring the fit's best weights back)
+            net.train_split, net.max_epochs = None, 1
+            net.callbacks = [(name, callback) for name, callback in net.callbacks
+                             if name != "early_stopping"]
+            net.initialize_callbacks()
+        seed = self._training_seed(check_random_state(self.random_state)) + len(net.history)
+        device = net._compute_device()
+        with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []):
+            torch.manual_seed(seed % np.iinfo(np.int32).max)
+            net.partial_fit(SequenceDataset(sequences, y), None)
+        self.history_ = net.history
+        self.n_iter_ = len(net.history)
 
     def _prepare_X(self, X, *, reset: bool) -> Sequences:
         """Validate ``X`` and turn it into scaled, truncated sequences."""
@@ -393,11 +448,14 @@ class _SequenceEstimator(BaseRNNEstimator):
                 or round(self.validation_fraction * n) >= _MIN_VALIDATION_SIZE)
 
     def _random_split(self, n: int, stratify, rng: np.random.RandomState):
-        if isinstance(self.early_stopping, str) and not self._auto_early_stopping(n):
+        if self._partial_fitting or (isinstance(self.early_stopping, str)
+                                     and not self._auto_early_stopping(n)):
             return np.arange(n), None
         return super()._random_split(n, stratify, rng)
 
     def _max_epochs(self, n_train: int, validating: bool) -> int:
+        if self._partial_fitting:
+            return 1
         # the update budget of early_stopping="auto" is for numeric input without a
         # hold-out; for text, "auto" means True
         if (validating or not isinstance(self.early_stopping, str)
@@ -492,7 +550,7 @@ class _SequenceEstimator(BaseRNNEstimator):
                 f"{len(y)}."
             )
 
-    def _fit_model(self, sequences: Sequences, y, n_outputs: int, criterion, **kwargs):
+    def _fit_model(self, sequences: Sequences, y, *, n_outputs: int, criterion, **kwargs):
         if self._warm_fit:
             fitted = self.net_.module_
             self._check_warm_architecture(fitted.init_kwargs)
@@ -741,7 +799,8 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
 
     def _encoder_params(self, rng: np.random.RandomState) -> dict:
         params = super()._encoder_params(rng)
-        if self.linear_ngrams and params.get("vocab_size") is not None:
+        if (self.linear_ngrams and params.get("vocab_size") is not None
+                and not self._partial_fitting):
             params["ngram_order"] = self.linear_ngrams
         return params
 
@@ -767,49 +826,133 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         """
         return self._fit_cleanly(self._fit_classifier, X, y)
 
-    def _fit_classifier(self, X, y) -> RNNClassifier:
-        sequences = self._prepare_fit(X, y)
+    def _check_labels(self, y, sequences: Sequences) -> np.ndarray:
+        """``y`` as a 1-D array of class labels, one per sequence."""
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         message = _none_message(y)
         if message:
             raise ValueError(message)
         self._check_y_length(y, sequences)
         check_classification_targets(y)
+        return y
+
+    @staticmethod
+    def _unique_labels(y, name: str = "y"):
         try:
-            classes, y_encoded = np.unique(y, return_inverse=True)
+            return np.unique(y, return_inverse=True)
         except TypeError:
             raise TypeError(
-                "y mixes label types (e.g. strings and numbers); use one type."
+                f"{name} mixes label types (e.g. strings and numbers); use one type."
             ) from None
+
+    def _fit_classifier(self, X, y) -> RNNClassifier:
+        sequences = self._prepare_fit(X, y)
+        y = self._check_labels(y, sequences)
+        classes, y_encoded = self._unique_labels(y)
         if self._warm_fit and not np.array_equal(classes, self.classes_):
             raise ValueError(
                 "warm_start=True continues a fit, so y must hold the same classes as the "
                 f"previous fit: it had {self.classes_.tolist()}, y has {classes.tolist()}. "
                 "Set warm_start=False to train a new model on these classes."
             )
+        self._set_classes(classes, "y")
+        self._fit_model(sequences, y_encoded.astype(np.int64),
+                        **self._model_args(y, y_encoded, sequences))
+        return self
+
+    def _set_classes(self, classes: np.ndarray, name: str) -> None:
         self.classes_ = classes
         if len(self.classes_) < 2:
             raise ValueError(
-                f"y has one class only ({self.classes_[0]!r}); a classifier needs at least "
-                "two classes."
+                f"{name} has one class only ({self.classes_[0]!r}); a classifier needs at "
+                "least two classes."
             )
+
+    def _model_args(self, y, y_encoded: np.ndarray, sequences: Sequences | None) -> dict:
+        """``_fit_model``'s arguments after the data: the outputs, the loss (with class
+        weights computed on ``y``) and the n-gram path (fitted on ``sequences``)."""
         criterion_params = {}
         if self.class_weight is not None:
             weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
             criterion_params["weight"] = torch.as_tensor(weights, dtype=torch.float32)
-        self._fit_model(
-            sequences,
-            y_encoded.astype(np.int64),
-            len(self.classes_),
-            torch.nn.CrossEntropyLoss,
+        return dict(
+            n_outputs=len(self.classes_),
+            criterion=torch.nn.CrossEntropyLoss,
             stratify=y_encoded,
             criterion_params=criterion_params,
             end_callbacks=[("ngram_path", _NgramPath(
-                sequences.data if self.linear_ngrams else None, y_encoded,
+                None if sequences is None else sequences.data, y_encoded,
                 self._ngram_C, self._ngram_share,
             ))],
         )
-        return self
+
+    def partial_fit(self, X: ArrayLike, y: ArrayLike,
+                    classes: ArrayLike | None = None) -> RNNClassifier:
+        """Train one pass (epoch) over a chunk of the data.
+
+        For data that does not fit in memory at once, or that arrives over time: call
+        it once per chunk, and go over all the chunks as many times as ``fit`` would
+        train epochs. The first call on an unfitted estimator needs ``classes`` (all of
+        them: a chunk may lack some) and learns the vocabulary, or the numeric scaling,
+        from its chunk (pass ``pretrained`` for a vocabulary from a larger corpus); later
+        calls keep them (new words become unknown tokens), continue the same network and
+        optimizer, and accept only those classes and that kind of input. There is no
+        early-stopping hold-out and no n-gram path (``linear_ngrams``): the path is
+        fitted in closed form on all the data at once, which chunks do not allow. On an
+        estimator fitted by ``fit``, training continues from its network (and keeps its
+        n-gram path) without a hold-out.
+
+        Parameters
+        ----------
+        X : same kind of input as in :meth:`fit`
+            One chunk.
+        y : array-like of shape (n_samples,)
+            Its class labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class that ``y`` may hold over all the calls. Required on the first
+            call; later calls may omit it, or must pass the same classes.
+
+        Returns
+        -------
+        self : RNNClassifier
+        """
+        return self._partial_fit(self._partial_targets(classes), X, y)
+
+    def _partial_targets(self, classes):
+        def targets(y, sequences: Sequences, first: bool):
+            if first and classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: a chunk may "
+                    "lack some classes, so they cannot be learnt from it."
+                )
+            if classes is not None:
+                wanted, _ = self._unique_labels(column_or_1d(np.asarray(classes)), "classes")
+                if first:
+                    self._set_classes(wanted, "classes")
+                elif not np.array_equal(wanted, self.classes_):
+                    raise ValueError(
+                        f"classes={wanted.tolist()} differs from the classes of the first "
+                        f"call to partial_fit, {self.classes_.tolist()}."
+                    )
+            if first and self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight='balanced' needs the class frequencies of all the data, "
+                    "which partial_fit never sees at once: pass a dict of weights."
+                )
+            y = self._check_labels(y, sequences)
+            labels, _ = self._unique_labels(y)
+            unknown = labels[~np.isin(labels, self.classes_)]
+            if len(unknown):
+                raise ValueError(
+                    f"y holds {unknown.tolist()}, which is not among the classes fixed by "
+                    f"the first call to partial_fit: {self.classes_.tolist()}."
+                )
+            encoded = np.searchsorted(self.classes_, y).astype(np.int64)
+            if not first:
+                return encoded, None
+            args = self._model_args(None if self.class_weight is None else y, encoded, None)
+            return encoded, args
+        return targets
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities.
@@ -952,6 +1095,16 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
 
     def _fit_regressor(self, X, y) -> RNNRegressor:
         sequences = self._prepare_fit(X, y)
+        y_scaled = self._scaled_targets(y, sequences, learn=not self._warm_fit,
+                                        context="warm_start=True continues a fit")
+        self._fit_model(sequences, y_scaled, n_outputs=self.n_outputs_,
+                        criterion=torch.nn.MSELoss)
+        return self
+
+    def _scaled_targets(self, y, sequences: Sequences, *, learn: bool,
+                        context: str) -> np.ndarray:
+        """``y`` checked and standardised, as ``(n_samples, n_targets)`` float32; with
+        ``learn``, the number of targets and their scaling are learnt from it first."""
         try:
             y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         except ValueError as error:
@@ -962,21 +1115,50 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
         self._check_y_length(y, sequences)
         y2 = y.reshape(len(y), -1)
-        if self._warm_fit:
-            if y2.shape[1] != self.n_outputs_:
-                raise ValueError(
-                    "warm_start=True continues a fit, so y must have as many targets as "
-                    f"before: {self.n_outputs_}, got {y2.shape[1]}."
-                )
-        else:
+        if learn:
             self.n_outputs_ = y2.shape[1]
             self.target_mean_ = y2.mean(axis=0)
             std = y2.std(axis=0)
             self.target_scale_ = np.where(std > 1e-12, std, 1.0)
-        self._y_1d = y.ndim == 1
-        y_scaled = ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
-        self._fit_model(sequences, y_scaled, self.n_outputs_, torch.nn.MSELoss)
-        return self
+            self._y_1d = y.ndim == 1
+        elif y2.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"{context}, so y must have as many targets as before: {self.n_outputs_}, "
+                f"got {y2.shape[1]}."
+            )
+        return ((y2 - self.target_mean_) / self.target_scale_).astype(np.float32)
+
+    def partial_fit(self, X: ArrayLike, y: ArrayLike) -> RNNRegressor:
+        """Train one pass (epoch) over a chunk of the data.
+
+        For data that does not fit in memory at once, or that arrives over time: call
+        it once per chunk, and go over all the chunks as many times as ``fit`` would
+        train epochs. The first call on an unfitted estimator learns the vocabulary or
+        the numeric scaling, and the targets' mean and standard deviation, from its
+        chunk (make it representative); later calls keep them, continue the same
+        network and optimizer, and accept only as many targets and that kind of input.
+        There is no early-stopping hold-out. On an estimator fitted by ``fit``, training
+        continues from its network without a hold-out.
+
+        Parameters
+        ----------
+        X : same kind of input as in :meth:`fit`
+            One chunk.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Its targets.
+
+        Returns
+        -------
+        self : RNNRegressor
+        """
+        def targets(y, sequences: Sequences, first: bool):
+            scaled = self._scaled_targets(
+                y, sequences, learn=first,
+                context="partial_fit continues the first call's fit")
+            if not first:
+                return scaled, None
+            return scaled, {"n_outputs": self.n_outputs_, "criterion": torch.nn.MSELoss}
+        return self._partial_fit(targets, X, y)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted targets.

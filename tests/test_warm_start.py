@@ -107,3 +107,91 @@ def test_warm_fit_of_numeric_sequences_keeps_scaling_and_patches():
     assert clf.patch_length_ == patch
     with pytest.raises(ValueError, match="features per time step"):
         clf.fit(rng.normal(size=(30, 40, 3)), y)
+
+
+# --------------------------------------------------------------------------------------
+# partial_fit
+# --------------------------------------------------------------------------------------
+
+
+def test_partial_fit_trains_one_pass_per_call_and_keeps_the_optimizer():
+    X, y = _texts(n=80)
+    clf = RNNClassifier(**TINY)
+    clf.partial_fit(X[:40], y[:40], classes=["neg", "pos"])
+    assert clf.n_iter_ == 1 and "valid_loss" not in clf.history_[-1]
+    vocabulary = dict(clf.vectorizer_.vocabulary_)
+    optimizer = clf.net_.optimizer_
+    steps = float(optimizer.state_dict()["state"][0]["step"])
+    weights = _weights(clf)
+    clf.partial_fit([t + " unseenword" for t in X[40:]], y[40:])
+    assert clf.n_iter_ == 2
+    assert clf.net_.optimizer_ is optimizer  # Adam's moments carry over
+    assert float(optimizer.state_dict()["state"][0]["step"]) > steps
+    assert not torch.equal(_weights(clf)["encoder.rnn.weight_hh_l0"],
+                           weights["encoder.rnn.weight_hh_l0"])
+    assert clf.vectorizer_.vocabulary_ == vocabulary  # fixed by the first call
+    assert clf.net_.module_.ngrams is None  # no n-gram path: it needs all the data at once
+    assert clf.predict(X).shape == (80,)
+
+
+def test_partial_fit_learns_over_passes():
+    X, y = _texts(n=120)
+    clf = RNNClassifier(hidden_size=8, embedding_dim=8, lr=1e-2, batch_size=8,
+                        random_state=0)
+    for _ in range(4):
+        for start in range(0, 120, 40):
+            clf.partial_fit(X[start:start + 40], y[start:start + 40], classes=["neg", "pos"])
+    assert clf.n_iter_ == 12
+    assert clf.score(X, y) > 0.9
+
+
+def test_partial_fit_chunks_may_lack_classes():
+    X, y = _texts()
+    clf = RNNClassifier(**TINY)
+    neg = y == "neg"
+    clf.partial_fit(np.asarray(X)[neg].tolist(), y[neg], classes=["neg", "pos", "other"])
+    assert clf.classes_.tolist() == ["neg", "other", "pos"]
+    assert clf.predict_proba(X).shape == (40, 3)
+
+
+def test_partial_fit_after_fit_continues_without_the_hold_out():
+    X, y = _texts()
+    clf = RNNClassifier(**TINY).fit(X, y)
+    epochs = clf.n_iter_
+    weights = _weights(clf)
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == epochs + 1
+    assert not torch.equal(_weights(clf)["encoder.rnn.weight_hh_l0"],
+                           weights["encoder.rnn.weight_hh_l0"])
+    assert "early_stopping" not in dict(clf.net_.callbacks_)
+
+
+def test_partial_fit_regressor_fixes_target_scaling_on_the_first_chunk():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 5))
+    y = X.sum(axis=1)
+    reg = RNNRegressor(**TINY).partial_fit(X[:30], y[:30])
+    mean = reg.target_mean_.copy()
+    reg.partial_fit(X[30:], y[30:] + 100)
+    np.testing.assert_array_equal(reg.target_mean_, mean)
+    assert reg.n_iter_ == 2 and reg.predict(X).shape == (60,)
+    with pytest.raises(ValueError, match="as many targets as before: 1, got 2"):
+        reg.partial_fit(X[:5], np.c_[y[:5], y[:5]])
+
+
+def test_partial_fit_bad_input():
+    X, y = _texts()
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        RNNClassifier(**TINY).partial_fit(X, y)
+    with pytest.raises(ValueError, match="class_weight='balanced'"):
+        RNNClassifier(class_weight="balanced", **TINY).partial_fit(X, y, classes=["neg", "pos"])
+    clf = RNNClassifier(**TINY)
+    with pytest.raises(ValueError, match="y holds \\['odd'\\], which is not among the classes"):
+        clf.partial_fit(X[:2], ["neg", "odd"], classes=["neg", "pos"])
+    assert not hasattr(clf, "classes_")  # a failed first call leaves it unfitted
+    clf.partial_fit(X, y, classes=["neg", "pos"])
+    with pytest.raises(ValueError, match="differs from the classes of the first call"):
+        clf.partial_fit(X, y, classes=["neg", "pos", "new"])
+    with pytest.raises(ValueError, match="but RNNClassifier was fitted on raw strings"):
+        clf.partial_fit(np.zeros((40, 3)), y)
+    assert clf.n_iter_ == 1  # refused chunks train nothing
