@@ -195,6 +195,14 @@ class TextGenerator(BaseRNNEstimator):
     token (higher is better), so ``GridSearchCV`` picks the model with the best held-out
     likelihood, and :meth:`perplexity` is ``exp(-score)``.
 
+    The size parameters left at ``None`` (and ``max_features``, ``softmax`` at ``"auto"``)
+    depend on ``level``: at character level a two-layer LSTM of 512 units; at word level
+    a model sized to pretrain an encoder for
+    ``RNNClassifier(pretrained=...)`` on a few million words on a CPU: 30,000 words,
+    embeddings of 256, one LSTM layer of 384 units, dropout 0.1 and an adaptive softmax.
+    The pretrained parts are ``net_.module_.embedding`` (row ``i`` is the vocabulary's
+    id ``i``, the document boundary is the last row) and ``net_.module_.rnn``.
+
     Parameters
     ----------
     {parameters}
@@ -239,7 +247,7 @@ class TextGenerator(BaseRNNEstimator):
             characters or 32 words."""),
         "max_features": Param(
             Either(Options(("auto",)), Interval("integer", 1, None, none=True),
-                   text='"auto", None or an integer >= 1'), """\
+                   text='an integer >= 1, None or "auto"'), """\
             Keep only the most frequent tokens (others become ``"<unk>"``); ``None`` keeps
             all; ``"auto"``: all characters, or the 30,000 most frequent words (98 % of
             the tokens of 2.7 M words of English, with a vocabulary of 64,000)."""),

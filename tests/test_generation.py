@@ -504,7 +504,7 @@ def test_bad_corpus(corpus, error, match):
     "params, match",
     [(dict(level="byte"), "level must be one of"),
      (dict(sequence_length=0), "sequence_length must be an integer"),
-     (dict(max_features=0), "max_features must be \"auto\", None or an integer"),
+     (dict(max_features=0), "max_features must be an integer >= 1, None or"),
      (dict(lr_schedule="linear"), "lr_schedule must be one of"),
      (dict(cell_type="transformer"), "cell_type must be one of"),
      (dict(dropout=1.0), "dropout must be"),
