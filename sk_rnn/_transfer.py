@@ -38,6 +38,8 @@ PRETRAINED_DOC = ("a fitted word-level TextGenerator, a fitted RNNClassifier or 
                   "the path of a file written by sk_rnn.save, or None")
 _CELL_TYPES = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn", "RNN_RELU": "rnn"}
 _NUMERIC_KINDS = ("fixed", "numeric")
+# Root mean square of the classifier's own initial embedding, uniform(-0.05, 0.05).
+_EMBEDDING_RMS = 0.05 / 3**0.5
 
 
 @dataclass
@@ -137,7 +139,14 @@ def _from_language_model(lm, name: str) -> PretrainedEncoder:
     # row 0 is padding there.
     weights = _copy(embedding.weight[:n_tokens].float())
     weights[0] = 0.0
-    state["embedding.weight"] = weights
+    # The same function at the classifier's embedding scale: embedding times c, the first
+    # layer's input weights divided by c. The language model's embedding starts at
+    # N(0, 1), 35 times the classifier's, and Adam's steps do not grow with the weights,
+    # so unscaled it barely moves in fine-tuning (on the dev protocol the network alone
+    # scored 2.5 points lower; benchmarks/RESULTS.md).
+    factor = _EMBEDDING_RMS / max(float(weights[1:].pow(2).mean().sqrt()), 1e-12)
+    state["embedding.weight"] = weights * factor
+    state["rnn.weight_ih_l0"] = state["rnn.weight_ih_l0"] / factor
     return PretrainedEncoder(
         source="the TextGenerator",
         input_kinds=("text", "tokens"),

@@ -136,6 +136,13 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
     n_covariates_ : int
         Columns of ``X`` (0 without ``X``).
 
+    Notes
+    -----
+    Continued training goes through sktime's own interface, not scikit-learn's
+    ``warm_start``/``partial_fit``: ``update(y_new)`` takes in new observations, and with
+    ``update_params=True`` (the default) refits the network on all the data seen so far;
+    ``update_params=False`` only moves the forecasting origin.
+
     See Also
     --------
     RNNRegressor : sequence-to-value regression with the same recurrent encoder.

@@ -214,6 +214,11 @@ class Seq2SeqTranslator(BaseRNNEstimator):
     Empty strings: a training pair whose source or target has no tokens is dropped with a
     warning (``n_dropped_pairs_``); an empty source sentence translates to ``""``.
 
+    Continued training: there is no ``warm_start`` or ``partial_fit``. Each ``fit``
+    learns both vocabularies and trains with early stopping on validation BLEU; a
+    chunk-by-chunk fit would fix both vocabularies on the first chunk, which for a
+    translation corpus leaves most words unknown. Fit on the whole corpus instead.
+
     Examples
     --------
     >>> from sk_rnn import Seq2SeqTranslator

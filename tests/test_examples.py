@@ -101,6 +101,16 @@ EXAMPLES_RUN = {
          r" *float32 .+\n *int8 \(quantize\) .+\n *pruned 50% .+\n",
          r"sample predictions of the int8 model",
          r"chart written to .+\.png")),
+    "transfer": Example(
+        "transfer_sentiment.py",
+        "movie_reviews_v2",
+        (r"language model: [\d,]+ training tokens, vocabulary [\d,]+, held-out perplexity "
+         r"\d+\.\d",
+         r"480 sentences to train, 120 to test",
+         r"random init  test accuracy [01]\.\d{3} \(\d+ epochs\)",
+         r"pretrained   test accuracy [01]\.\d{3} \(\d+ epochs\)",
+         r"partial_fit  test accuracy [01]\.\d{3} \(5 chunks x 2 passes\)",
+         r"accuracy chart written to .+\.png")),
 }
 
 

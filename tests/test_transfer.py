@@ -61,11 +61,16 @@ def test_language_model_seeds_the_encoder(language_model):
     clf = RNNClassifier(pretrained=language_model, max_epochs=2, random_state=0)
     start = _fit_recording(clf, X, y).start
     # the encoder starts from the language model's embedding and recurrent stack
+    # (the embedding rescaled to the classifier's scale, the first layer's input weights
+    # inversely: the same first-layer inputs)
     n_tokens = language_model.vectorizer_.n_tokens_
-    torch.testing.assert_close(start["encoder.embedding.weight"][1:],
-                               lm_state["embedding.weight"][1:n_tokens])
+    embedding = start["encoder.embedding.weight"][1:]
+    assert float(embedding.pow(2).mean().sqrt()) == pytest.approx(0.05 / 3**0.5, rel=1e-4)
+    torch.testing.assert_close(
+        embedding @ start["encoder.rnn.weight_ih_l0"].T,
+        lm_state["embedding.weight"][1:n_tokens] @ lm_state["rnn.weight_ih_l0"].T)
     for key, value in lm_state.items():
-        if key.startswith("rnn."):
+        if key.startswith("rnn.") and key != "rnn.weight_ih_l0":
             torch.testing.assert_close(start[f"encoder.{key}"], value)
     # its architecture and vocabulary are the language model's
     rnn = clf.net_.module_.encoder.rnn
