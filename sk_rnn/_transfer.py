@@ -3,12 +3,12 @@
 ``pretrained=`` seeds the encoder of a new classifier or regressor from a pretrained
 model: :func:`read_pretrained` takes what the new network needs from it (the architecture,
 a copy of the weights, the vocabulary or the numeric preprocessing) as a
-:class:`PretrainedEncoder`, and never modifies the pretrained model. Fine-tuning then
-follows ULMFiT (Howard and Ruder 2018): :func:`layer_groups` splits the pretrained
-weights into layer groups, :class:`GradualUnfreezing` trains the new head first and
-unfreezes one group per epoch from the top, and :func:`discriminative_param_groups`
-gives every group below the head a learning rate ``layer_lr_decay`` times lower than the
-group above it.
+:class:`PretrainedEncoder`, and never modifies the pretrained model. Fine-tuning can
+follow ULMFiT (Howard and Ruder 2018; off by default): :func:`layer_groups` splits the
+pretrained weights into layer groups, :class:`GradualUnfreezing` trains the new head
+first and unfreezes one group per epoch from the top, and
+:func:`discriminative_param_groups` gives every group below the head a learning rate
+``layer_lr_decay`` times lower than the group above it.
 """
 
 from __future__ import annotations

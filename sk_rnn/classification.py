@@ -171,12 +171,16 @@ class _SequenceEstimator(BaseRNNEstimator):
             With ``pretrained``: train the new output layer alone in the first epoch,
             then unfreeze one layer group of the pretrained encoder per epoch from the
             top (the last recurrent layer first, the embedding last), so that the
-            untrained head does not wreck the pretrained weights (ULMFiT)."""),
+            untrained head does not wreck the pretrained weights (ULMFiT). Off by default:
+            on MR's dev protocol, with the language model of
+            ``benchmarks/bench_pretrain.py``, it cost the network 2.5 points and a third
+            more fit time (``benchmarks/RESULTS.md``)."""),
         "layer_lr_decay": Param(Interval("real", 1.0, None, text="a number >= 1"), """\
             With ``pretrained``: discriminative learning rates. The output layer learns
             at ``lr``; each pretrained layer group below it at the rate of the group
             above divided by ``layer_lr_decay`` (the last recurrent layer at
-            ``lr / layer_lr_decay``, ...). 1 trains every layer at ``lr``."""),
+            ``lr / layer_lr_decay``, ...). 1 (the default, measured with
+            ``gradual_unfreezing``) trains every layer at ``lr``; ULMFiT uses 2.6."""),
         "early_stopping": Param(Either(Boolean(), Options(["auto"]),
                                        text='True, False or "auto"'), """\
             ``True``: hold out ``validation_fraction`` of the data, stop when its loss has
@@ -772,8 +776,8 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         conv_frontend: bool | str = "auto",
         warm_start: bool = False,
         pretrained: Any = None,
-        gradual_unfreezing: bool = True,
-        layer_lr_decay: float = 2.6,
+        gradual_unfreezing: bool = False,
+        layer_lr_decay: float = 1.0,
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,
@@ -1058,8 +1062,8 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         conv_frontend: bool | str = "auto",
         warm_start: bool = False,
         pretrained: Any = None,
-        gradual_unfreezing: bool = True,
-        layer_lr_decay: float = 2.6,
+        gradual_unfreezing: bool = False,
+        layer_lr_decay: float = 1.0,
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,

@@ -87,7 +87,7 @@ def test_language_model_seeds_the_encoder(language_model):
 def test_gradual_unfreezing_opens_one_layer_group_per_epoch(language_model):
     X, y = _texts()
     clf = RNNClassifier(pretrained=language_model, max_epochs=4, early_stopping=False,
-                        random_state=0)
+                        gradual_unfreezing=True, random_state=0)
     trainable = _fit_recording(clf, X, y).trainable
     assert trainable[0] == set()  # the new head alone
     assert trainable[1] == {f"encoder.rnn.{n}_l1" for n in
