@@ -82,15 +82,15 @@ def read_pretrained(value, name: str = "pretrained") -> PretrainedEncoder:
     Raises ``TypeError`` for a value of the wrong kind and ``ValueError`` (or
     ``NotFittedError``) for an unusable one, each naming ``name``.
     """
-    from .classification import _SequenceEstimator
-    from .generation import TextGenerator
-
     if isinstance(value, (str, os.PathLike)):
         value = _load(value, name)
-    if isinstance(value, TextGenerator):
+    # Estimators say what they can give (``_pretrained_kind``): no import of theirs here,
+    # since the classifier module imports this one.
+    kind = getattr(type(value), "_pretrained_kind", None)
+    if kind == "language_model":
         _check_fitted(value, name)
         return _from_language_model(value, name)
-    if isinstance(value, _SequenceEstimator):
+    if kind == "encoder":
         _check_fitted(value, name)
         return _from_estimator(value, name)
     raise TypeError(f"{name} must be {PRETRAINED_DOC}; got {type(value).__name__}.")

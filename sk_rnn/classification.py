@@ -251,6 +251,8 @@ class _SequenceEstimator(BaseRNNEstimator):
                 setattr(new, attr, copy.deepcopy(getattr(self, attr)))
         return new
 
+    # What ``pretrained=`` takes from a fitted estimator of this class (sk_rnn._transfer).
+    _pretrained_kind = "encoder"
     # True while a fit continues from the fitted weights (see ``warm_start``).
     _warm_fit = False
     # True during partial_fit.

@@ -284,6 +284,8 @@ class TextGenerator(BaseRNNEstimator):
     }
 
     _fuse_optimizer = True
+    # What ``pretrained=`` of RNNClassifier/RNNRegressor takes from it (sk_rnn._transfer).
+    _pretrained_kind = "language_model"
 
     def __init__(
         self,
