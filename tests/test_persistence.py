@@ -259,7 +259,8 @@ def test_modules_record_their_constructor_arguments():
 
     lm = LanguageModel(7, 3, "gru", 4, 1, 0.0)
     assert lm.init_kwargs == dict(vocab_size=7, embedding_dim=3, cell_type="gru",
-                                  hidden_size=4, num_layers=1, dropout=0.0)
+                                  hidden_size=4, num_layers=1, dropout=0.0,
+                                  softmax="full", cutoffs=None, div_value=4.0)
     weights = np.ones((7, 3), dtype=np.float32)
     model = SequenceModel(n_outputs=2, dropout=0.0, cell_type="lstm", hidden_size=4,
                           num_layers=1, bidirectional=False, pooling="last", vocab_size=7,
