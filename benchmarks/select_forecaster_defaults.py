@@ -15,8 +15,11 @@ and the five uschange columns without X, trained on all but the last 16 quarters
 next 8 held out (the uschange benchmark tests the last 8).
 
 For every task and seed (0, 1, 2): sMAPE (%), MASE (sp=1, comparable across series that
-cross zero) and the empirical coverage of the 90 % interval; the line reports the means,
-the airline folds averaged together, and the mean MASE over all tasks.
+cross zero), the empirical coverage of the 90 % interval and its scaled interval score
+(MSIS, as in the M4 competition: the Winkler score, width plus 2/0.1 times the distance by
+which the truth falls outside, averaged over the horizon and divided by the mean absolute
+one-step difference of the training series; lower is better); the line reports the means,
+the airline folds averaged together, and the means over all tasks.
 
     python benchmarks/select_forecaster_defaults.py --param linear_skip=False
 """
@@ -68,12 +71,21 @@ def tasks(broad: bool = False) -> dict:
     return out
 
 
+def interval_score(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                   y_train: np.ndarray, coverage: float = 0.9) -> float:
+    """Scaled interval score (MSIS, sp=1) of one interval forecast."""
+    a = 1 - coverage
+    winkler = (upper - lower + 2 / a * (lower - y_true) * (y_true < lower)
+               + 2 / a * (y_true - upper) * (y_true > upper))
+    return float(np.mean(winkler) / np.mean(np.abs(np.diff(y_train))))
+
+
 def score(params: dict, seeds: list[int], broad: bool = False) -> dict:
-    """Mean sMAPE, MASE and 90 % coverage per task."""
+    """Mean sMAPE, MASE, 90 % coverage and MSIS per task."""
     results = {}
     for name, (y_train, y_test) in tasks(broad).items():
         fh = np.arange(1, len(y_test) + 1)
-        smapes, mases, coverages = [], [], []
+        smapes, mases, coverages, msis = [], [], [], []
         for seed in seeds:
             forecaster = RNNForecaster(random_state=seed, device="cpu", **params)
             forecaster.fit(y_train, fh=fh if params.get("strategy") == "direct" else None)
@@ -83,8 +95,9 @@ def score(params: dict, seeds: list[int], broad: bool = False) -> dict:
             smapes.append(100 * mean_absolute_percentage_error(y_test, y_pred, symmetric=True))
             mases.append(mean_absolute_scaled_error(y_test, y_pred, y_train=y_train))
             coverages.append(np.mean((y_test.to_numpy() >= lower) & (y_test.to_numpy() <= upper)))
+            msis.append(interval_score(y_test.to_numpy(), lower, upper, y_train.to_numpy()))
         results[name] = (float(np.mean(smapes)), float(np.mean(mases)),
-                         float(np.mean(coverages)))
+                         float(np.mean(coverages)), float(np.mean(msis)))
     return results
 
 
@@ -99,12 +112,14 @@ def main() -> None:
     params = parse_param_overrides(args.param)
     with Timer() as timer:
         results = score(params, args.seeds, args.broad)
-    airline = [v for k, v in results.items() if k.startswith("airline")]
-    line = " | ".join(f"{k} {s:.2f}/{m:.2f}/{c:.2f}" for k, (s, m, c) in results.items())
-    print(f"{params or 'defaults'} (sMAPE/MASE/coverage): airline folds "
-          f"{np.mean([s for s, _, _ in airline]):.2f}/{np.mean([c for _, _, c in airline]):.2f}"
-          f" | mean MASE over all tasks {np.mean([m for _, m, _ in results.values()]):.3f}"
-          f", coverage {np.mean([c for _, _, c in results.values()]):.2f}"
+    airline = np.array([v for k, v in results.items() if k.startswith("airline")])
+    table = np.array(list(results.values()))
+    line = " | ".join(f"{k} {s:.2f}/{m:.2f}/{c:.2f}/{i:.2f}"
+                      for k, (s, m, c, i) in results.items())
+    print(f"{params or 'defaults'} (sMAPE/MASE/coverage/MSIS): airline folds "
+          f"{airline[:, 0].mean():.2f}/{airline[:, 2].mean():.2f}/{airline[:, 3].mean():.2f}"
+          f" | mean over all tasks: MASE {table[:, 1].mean():.3f}, coverage "
+          f"{table[:, 2].mean():.2f}, MSIS {table[:, 3].mean():.2f}"
           f" | {line} ({timer.seconds:.0f} s)")
 
 

@@ -63,11 +63,24 @@ class ForecastStrategy:
         """Point forecasts ``(n_series, n, n_targets)`` in scaled units, ``n >= n_steps``."""
         raise NotImplementedError
 
+    def reach(self, horizon: int) -> int | None:
+        """The furthest step a network of ``horizon`` steps can forecast (None: any)."""
+        return None
+
     def sample_paths(self, forecaster: RNNForecaster, inputs: Sequence, n_steps: int,
-                     generator: torch.Generator) -> np.ndarray:
+                     generator: torch.Generator, scale: float) -> np.ndarray:
         """``(n_sample_paths, n_series, n_steps, n_targets)`` simulated in scaled units
-        with the random numbers of ``generator``."""
+        with the random numbers of ``generator``, from the predictive distribution
+        widened by ``scale``."""
         raise NotImplementedError
+
+    def spread(self, forecaster: RNNForecaster, inputs: Sequence,
+               n_steps: int) -> np.ndarray:
+        """The predictive spread ``(n_series, n_steps, n_targets)`` in scaled units, as
+        the network gives it (not widened): the standard deviation of sample paths
+        where there is no closed form."""
+        paths = forecaster._sample_paths(inputs, n_steps, scale=1.0)
+        return paths.std(axis=0, ddof=1)
 
     def quantiles(self, forecaster: RNNForecaster, inputs: Sequence,
                   alpha: np.ndarray) -> np.ndarray | None:
@@ -109,7 +122,7 @@ class RecursiveStrategy(ForecastStrategy):
         return forecaster._rollout(*inputs, n_steps)
 
     def sample_paths(self, forecaster: RNNForecaster, inputs: Sequence, n_steps: int,
-                     generator: torch.Generator) -> np.ndarray:
+                     generator: torch.Generator, scale: float) -> np.ndarray:
         """Rollouts of ``n_sample_paths`` copies of every series, each step drawn from
         the predictive distribution, in chunks of rows."""
         n_paths, n_series = forecaster.n_sample_paths, len(inputs[0])
@@ -121,7 +134,7 @@ class RecursiveStrategy(ForecastStrategy):
         tiled = [tile(a) for a in inputs]
         chunks = [
             forecaster._rollout(*(None if a is None else a[i : i + _SAMPLE_CHUNK]
-                                  for a in tiled), n_steps, generator)
+                                  for a in tiled), n_steps, generator, scale)
             for i in range(0, len(tiled[0]), _SAMPLE_CHUNK)
         ]
         return np.concatenate(chunks).reshape(n_paths, n_series, n_steps, -1)
@@ -160,14 +173,23 @@ class DirectStrategy(ForecastStrategy):
         """The point forecasts of the whole horizon."""
         return forecaster._head().point(forecaster._direct_params(*inputs))
 
+    def reach(self, horizon: int) -> int:
+        """The network's ``horizon``."""
+        return horizon
+
     def sample_paths(self, forecaster: RNNForecaster, inputs: Sequence, n_steps: int,
-                     generator: torch.Generator) -> np.ndarray:
+                     generator: torch.Generator, scale: float) -> np.ndarray:
         """Independent draws from the distribution of every step."""
         params = forecaster._direct_params(*inputs)[:, :n_steps]
         tiled = torch.as_tensor(
             np.broadcast_to(params, (forecaster.n_sample_paths, *params.shape)).copy())
-        draws = forecaster._head().sample(tiled, generator, forecaster.interval_scale_)
+        draws = forecaster._head().sample(tiled, generator, scale)
         return draws.numpy().astype(np.float64)
+
+    def spread(self, forecaster: RNNForecaster, inputs: Sequence,
+               n_steps: int) -> np.ndarray:
+        """The head's spread of every step, in closed form."""
+        return forecaster._head().spread(forecaster._direct_params(*inputs)[:, :n_steps])
 
     def quantiles(self, forecaster: RNNForecaster, inputs: Sequence,
                   alpha: np.ndarray) -> np.ndarray:

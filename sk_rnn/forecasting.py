@@ -16,6 +16,11 @@ from sktime.datatypes._dtypekind import DtypeKind
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from ._base import RNNTrainingMixin, store_params
+from ._forecast_intervals import (
+    INTERVAL_METHODS,
+    score_scale,
+    symmetric_quantiles,
+)
 from ._forecast_strategies import STRATEGIES, ForecastStrategy, get_strategy
 from ._params import Boolean, Check, Interval, Options, Param, document_params
 from ._registry import register_enum, register_estimator, register_object
@@ -131,6 +136,16 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         Steps the head predicts at once (1 for the recursive strategy).
     quantiles_ : ndarray
         Quantile levels of the quantile head (empty for the Gaussian head).
+    interval_scale_ : float
+        Widening factor of the predictive spread (at least 1): the one-step calibration
+        of ``interval_method="scale"``, or the root mean square of the conformity scores
+        (used by ``predict_var``); 1 without calibration.
+    conformity_scores_ : ndarray or None
+        Sorted conformity scores of ``interval_method="conformal"`` (None for the other
+        method, without calibration, or with too few windows to hold any out).
+    n_calibration_origins_ : int or None
+        Held-out forecast origins the scores come from. They, not the scores, count as
+        the independent observations of the conformal quantile.
     n_targets_ : int
         Variables in ``y``.
     n_covariates_ : int
@@ -225,10 +240,20 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             Add a linear autoregression on the (normalised) window to the network's
             location output, which carries trend and seasonality from the first epoch."""),
         "calibrate_intervals": Param(Boolean(), """\
-            Widen the predictive spread by the over-confidence measured on the most recent
-            ``validation_fraction`` of the windows. With early stopping those are its
-            validation windows; without, a first fit leaves them out to measure it and a
-            second fit uses all windows (twice the training time)."""),
+            Calibrate the prediction intervals on the most recent ``validation_fraction``
+            of the windows (``interval_method`` says how). With early stopping those are
+            its validation windows; without, a first fit leaves them out to measure the
+            errors and a second fit uses all windows (twice the training time). ``False``
+            gives the network's own, uncalibrated intervals."""),
+        "interval_method": Param(Options(INTERVAL_METHODS), """\
+            How intervals are calibrated. ``"conformal"``: from every held-out time point
+            the first fit forecasts to the end of the series; the errors of every step,
+            in units of the spread the network predicted for that step, are the
+            conformity scores, and the interval of coverage ``c`` is the point forecast
+            plus or minus the split-conformal ``c``-quantile of the scores times the
+            predicted spread (multi-step, normalised split conformal). ``"scale"``: the
+            predictive distribution widened by one factor, the root mean square of the
+            one-step scores (the earlier method; it under-covers long horizons)."""),
         "bidirectional": "Read each window in both directions.",
         "dropout": "Dropout on the window, between recurrent layers and before the head.",
         "max_epochs": "Maximum passes over the training windows.",
@@ -254,6 +279,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         n_sample_paths: int = 200,
         linear_skip: bool = False,
         calibrate_intervals: bool = True,
+        interval_method: str = "conformal",
         cell_type: str = "lstm",
         hidden_size: int = 64,
         num_layers: int = 1,
@@ -405,8 +431,8 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         if X is not None:
             x_all = X.to_numpy(dtype=np.float64)
             self.covariate_mean_, self.covariate_scale_ = fit_scaling(x_all, "standard")
-        inputs, futures, targets, distance = [], [], [], []
-        for key, values, covariates in series:
+        inputs, futures, targets, distance, scaled, owner = [], [], [], [], [], []
+        for s, (key, values, covariates) in enumerate(series):
             z = self._scale_targets(key, values)
             c = None if covariates is None else self._scale_covariates(covariates)
             inp, fut, tgt = make_windows(
@@ -416,12 +442,15 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             futures.append(fut)
             targets.append(tgt)
             distance.append(np.arange(len(inp))[::-1])  # windows from the series' end
+            scaled.append((z, c))
+            owner.append(np.full(len(inp), s))
         windows = ForecastWindows(
             np.concatenate(inputs).astype(np.float32),
             None if X is None else np.concatenate(futures).astype(np.float32),
         )
         y_windows = np.concatenate(targets).astype(np.float32)
         distance = np.concatenate(distance)
+        owner = np.concatenate(owner)
         rng = check_random_state(self.random_state)
         self.sampling_seed_ = int(rng.randint(np.iinfo(np.int32).max))
 
@@ -444,6 +473,27 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
 
         train_idx, valid_idx = self._temporal_split(distance)
         self.interval_scale_ = 1.0
+        self.conformity_scores_ = self.n_calibration_origins_ = None
+
+        def calibrate():
+            if self.interval_method == "conformal":
+                # A held-out window's forecast origin is where its targets start: the
+                # window ``distance`` from its series' end starts them at
+                # ``T - horizon - distance``.
+                held = distance[valid_idx], owner[valid_idx]
+                origins = [np.sort(len(z) - self.horizon_ - held[0][held[1] == s])
+                           for s, (z, _) in enumerate(scaled)]
+                scores = self._conformity_scores(scaled, origins)
+                self.conformity_scores_ = np.sort(scores[~np.isnan(scores)])
+                # The steps (and targets) of one origin share its errors: the origins
+                # are the independent calibration units.
+                self.n_calibration_origins_ = scores.shape[0]
+                self.interval_scale_ = score_scale(self.conformity_scores_)
+            else:
+                self.interval_scale_ = self._calibrate(
+                    windows.subset(valid_idx), y_windows[valid_idx]
+                )
+
         if valid_idx is not None and not self.early_stopping:
             # Calibration run: train without the most recent windows, measure how
             # over-confident the model is on them, then train on everything.
@@ -451,22 +501,62 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
                 print(f"Calibration fit: {len(valid_idx)} most recent windows held out to "
                       "calibrate the intervals")
             train((train_idx, None))
-            self.interval_scale_ = self._calibrate(
-                windows.subset(valid_idx), y_windows[valid_idx]
-            )
+            calibrate()
             if self.verbose:
                 print(f"Final fit on all {len(distance)} windows "
                       f"(interval scale {self.interval_scale_:.3f})")
             train_idx, valid_idx = np.arange(len(distance)), None
         train((train_idx, valid_idx))
         if valid_idx is not None:
-            self.interval_scale_ = self._calibrate(
-                windows.subset(valid_idx), y_windows[valid_idx]
-            )
+            calibrate()
         return self
 
+    def _conformity_scores(self, scaled: list, held_out: list[np.ndarray]) -> np.ndarray:
+        """Sorted conformity scores of rolling-origin forecasts (``"conformal"``).
+
+        Parameters
+        ----------
+        scaled : list of (ndarray, ndarray or None)
+            Every series' scaled targets ``(T, n_targets)`` and covariates.
+        held_out : list of ndarray of int
+            For every series, the forecast origins held out of the calibration fit: the
+            number of observations before each origin.
+
+        Returns
+        -------
+        ndarray of shape (n_origins, n_steps, n_targets)
+            ``|y - point| / spread`` for every held-out origin and every step from it to
+            the end of its series (within the network's reach); NaN past the end.
+        """
+        L = self.window_length_
+        strategy = self._strategy()
+        rows = [(s, int(o)) for s, origins in enumerate(held_out) for o in origins]
+        n_steps = max(len(scaled[s][0]) - o for s, o in rows)
+        reach = strategy.reach(self.horizon_)
+        if reach is not None:
+            n_steps = min(n_steps, reach)
+        context, context_x, future_x, truth = [], [], [], []
+        for s, o in rows:
+            z, c = scaled[s]
+            context.append(z[o - L:o])
+            target = np.full((n_steps, z.shape[1]), np.nan)
+            ahead = z[o:o + n_steps]
+            target[:len(ahead)] = ahead
+            truth.append(target)
+            if c is not None:
+                context_x.append(c[o - L:o])
+                future = np.zeros((n_steps, c.shape[1]))
+                future[:len(c[o:o + n_steps])] = c[o:o + n_steps]
+                future_x.append(future)
+        inputs = tuple(np.stack(parts).astype(np.float32) if parts else None
+                       for parts in (context, context_x, future_x))
+        point = strategy.point_forecast(self, inputs, n_steps)[:, :n_steps]
+        spread = strategy.spread(self, inputs, n_steps)
+        return np.abs(np.stack(truth) - point) / np.maximum(spread, 1e-12)
+
     def _calibrate(self, windows: ForecastWindows, y: np.ndarray) -> float:
-        """Widening factor of the predictive spread, from the held-out windows.
+        """Widening factor of the predictive spread, from the held-out windows
+        (``interval_method="scale"``).
 
         A network fitted to few windows is over-confident: its spread on the training
         windows is smaller than its error on new ones. The factor is the root mean square
@@ -625,12 +715,14 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         """How the network covers the horizon (``strategy``)."""
         return get_strategy(self.strategy)
 
-    def _rollout(self, context, context_x, future_x, n_steps, generator=None):
+    def _rollout(self, context, context_x, future_x, n_steps, generator=None,
+                 scale: float = 1.0):
         """Feed a one-step model its own forecasts for ``n_steps`` steps.
 
         ``context`` is ``(B, L, n_targets)`` in scaled units; returns ``(B, n_steps,
         n_targets)`` in scaled units: point forecasts, or one sample path per row when a
-        ``generator`` is given.
+        ``generator`` is given (each step drawn from the predictive distribution widened
+        by ``scale``).
         """
         module, device = self._inference_module()
         head = self._head()
@@ -648,7 +740,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
                     step_x = future[:, k : k + 1]
                 params = module(inputs, step_x)[:, 0].float()
                 value = head.point(params) if generator is None else \
-                    head.sample(params, generator, self.interval_scale_)
+                    head.sample(params, generator, scale)
                 value = value * spread + offset
                 out.append(value)
                 window = torch.cat([window[:, 1:], value[:, None, :]], dim=1)
@@ -673,11 +765,17 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         spread = spread.cpu().numpy().astype(np.float64)[:, None, :, None]
         return self._head().unnormalize(params, offset, spread)
 
-    def _sample_paths(self, inputs, n_steps: int) -> np.ndarray:
+    def _sample_paths(self, inputs, n_steps: int, scale: float | None = None) -> np.ndarray:
         """``(n_sample_paths, n_series, n_steps, n_targets)`` simulated in scaled units
-        from ``inputs`` (``context, context_x, future_x``), with the fitted seed."""
+        from ``inputs`` (``context, context_x, future_x``), with the fitted seed, from the
+        predictive distribution widened by ``scale`` (default ``interval_scale_``)."""
         generator = torch.Generator().manual_seed(self.sampling_seed_)
-        return self._strategy().sample_paths(self, inputs, n_steps, generator)
+        scale = self.interval_scale_ if scale is None else scale
+        return self._strategy().sample_paths(self, inputs, n_steps, generator, scale)
+
+    def _conformal(self) -> bool:
+        """Whether intervals come from conformity scores (``interval_method``)."""
+        return getattr(self, "conformity_scores_", None) is not None
 
     def _frame(self, keys, ends, steps, fh, values: np.ndarray, columns) -> pd.DataFrame:
         """Rows for ``fh`` of every series from ``values`` ``(n_series, n_steps, ...)``."""
@@ -729,7 +827,14 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
     def _predict_quantiles(self, fh, X, alpha):
         steps, keys, ends, *inputs = self._prediction_inputs(fh, X)
         alpha = np.asarray(alpha, dtype=np.float64)
-        z = self._strategy().quantiles(self, inputs, alpha)
+        strategy, n_steps = self._strategy(), int(steps.max())
+        if self._conformal():
+            point = strategy.point_forecast(self, inputs, n_steps)[:, :n_steps]
+            z = symmetric_quantiles(point, strategy.spread(self, inputs, n_steps),
+                                    self.conformity_scores_, alpha, self.interval_scale_,
+                                    self.n_calibration_origins_)
+        else:
+            z = strategy.quantiles(self, inputs, alpha)
         if z is None:  # no closed form: the quantiles of simulated paths
             paths = self._sample_paths(inputs, int(steps.max()))
             z = np.moveaxis(np.quantile(paths, alpha, axis=0), 0, -1)
@@ -742,7 +847,12 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             raise NotImplementedError("RNNForecaster does not predict covariances.")
         steps, keys, ends, *inputs = self._prediction_inputs(fh, X)
         # A closed form holds in the units of y only if they are linear in the scaled ones.
-        sd = None if self.log_transform else self._strategy().std(self, inputs)
+        if self.log_transform:
+            sd = None
+        elif self._conformal():  # the Gaussian with the scores' second moment
+            sd = self._strategy().spread(self, inputs, int(steps.max())) * self.interval_scale_
+        else:
+            sd = self._strategy().std(self, inputs)
         if sd is not None:
             variance = np.stack(
                 [(sd[s] * self.scalers_[k][1]) ** 2 for s, k in enumerate(keys)]

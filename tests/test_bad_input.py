@@ -456,6 +456,8 @@ def test_bad_forecaster_data(y, X, error, match):
                      "quantiles must be a sequence of numbers in", id="quantiles"),
         pytest.param({"calibrate_intervals": "yes"}, "calibrate_intervals must be True",
                      id="calibrate"),
+        pytest.param({"interval_method": "bootstrap"},
+                     "interval_method must be one of.*'bootstrap'", id="interval_method"),
         pytest.param({"lr": np.inf}, "lr must be.*got inf", id="lr-inf"),
     ],
 )
