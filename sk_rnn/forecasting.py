@@ -150,6 +150,9 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         Variables in ``y``.
     n_covariates_ : int
         Columns of ``X`` (0 without ``X``).
+    window_normalization_ : str or None
+        The window normalisation used (``window_normalization`` with ``"auto"``
+        resolved).
 
     Notes
     -----
@@ -218,11 +221,14 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         "log_transform": Param(Boolean(), """\
             Model ``log(y)`` (needs strictly positive ``y``), for multiplicative series
             whose seasonal swings grow with the level. Forecasts are then medians."""),
-        "window_normalization": Param(Options(WINDOW_NORMALIZATIONS), """\
+        "window_normalization": Param(Options(("auto", *WINDOW_NORMALIZATIONS)), """\
             Normalise each window, and its targets, by the window's own statistics:
             subtract its last value or its mean, or standardise it by its mean and standard
             deviation (reversible instance normalisation). The network then learns changes
-            rather than levels: the main lever for trending series."""),
+            rather than levels: the main lever for trending series. ``"auto"``: ``"last"``
+            without ``X``; none with ``X``, whose known future values explain levels that
+            a normalised window hides (on the uschange selection origin, MAE with X 0.25
+            without window normalisation against 0.56 with ``"last"``)."""),
         "distribution": Param(Options(DISTRIBUTIONS), """\
             Predictive distribution per step: a Gaussian (mean and standard deviation,
             trained by negative log-likelihood) or a set of ``quantiles`` (trained by the
@@ -255,7 +261,11 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             predictive distribution widened by one factor, the root mean square of the
             one-step scores (the earlier method; it under-covers long horizons)."""),
         "bidirectional": "Read each window in both directions.",
-        "dropout": "Dropout on the window, between recurrent layers and before the head.",
+        "dropout": """\
+            Dropout on the window, between recurrent layers and before the head. 0.1 by
+            default: a forecaster fits a few hundred windows (mean MASE 1.45 against 1.83
+            without, 1.55 at 0.2 and 1.66 at 0.3, on the selection set of
+            ``benchmarks/select_forecaster_defaults.py``).""",
         "max_epochs": "Maximum passes over the training windows.",
         "batch_size": "Windows per batch.",
         "validation_fraction": """\
@@ -273,7 +283,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         strategy: str = "recursive",
         scaling: str | None = "standard",
         log_transform: bool = False,
-        window_normalization: str | None = "last",
+        window_normalization: str | None = "auto",
         distribution: str = "gaussian",
         quantiles: Sequence[float] | None = None,
         n_sample_paths: int = 200,
@@ -284,7 +294,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         hidden_size: int = 64,
         num_layers: int = 1,
         bidirectional: bool = False,
-        dropout: float = 0.0,
+        dropout: float = 0.1,
         max_epochs: int = 200,
         batch_size: int = 32,
         lr: float = 1e-3,
@@ -312,6 +322,20 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         needs_fh = strategy in STRATEGIES and get_strategy(strategy).needs_fh_in_fit
         self.set_tags(**{"requires-fh-in-fit": needs_fh,
                          "capability:non_contiguous_X": needs_fh})
+
+    def __setstate__(self, state: dict) -> None:
+        # A forecaster pickled or saved before interval_method existed was calibrated by
+        # the one-step scale; its window normalisation was never "auto".
+        state.setdefault("interval_method", "scale")
+        state.setdefault("conformity_scores_", None)
+        state.setdefault("n_calibration_origins_", None)
+        if "window_normalization_" not in state and "window_length_" in state:
+            state["window_normalization_"] = state.get("window_normalization")
+        parent = getattr(super(), "__setstate__", None)
+        if parent is not None:
+            parent(state)
+        else:
+            self.__dict__.update(state)
 
     def __sklearn_is_fitted__(self) -> bool:
         """Fitted in sktime's sense (``is_fitted``) and holding a trained network."""
@@ -422,6 +446,11 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         self.quantiles_ = self._quantile_levels()
         self.n_targets_ = y.shape[1]
         self.n_covariates_ = 0 if X is None else X.shape[1]
+        self.window_normalization_ = self.window_normalization
+        if self.window_normalization == "auto":
+            # Known covariates explain levels (y_t = b x_t), which a window normalised by
+            # its last value no longer shows; without them, changes are what to learn.
+            self.window_normalization_ = None if X is not None else "last"
         self.window_length_ = self._choose_window(min(len(v) for _, v, _ in series), horizon)
         self.scalers_ = {}
         for key, values, _ in series:
@@ -436,7 +465,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             z = self._scale_targets(key, values)
             c = None if covariates is None else self._scale_covariates(covariates)
             inp, fut, tgt = make_windows(
-                z, c, self.window_length_, self.horizon_, self.window_normalization
+                z, c, self.window_length_, self.horizon_, self.window_normalization_
             )
             inputs.append(inp)
             futures.append(fut)
@@ -732,7 +761,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         out = []
         with torch.inference_mode():
             for k in range(n_steps):
-                offset, spread = window_stats(window, self.window_normalization)
+                offset, spread = window_stats(window, self.window_normalization_)
                 inputs = (window - offset[:, None, :]) / spread[:, None, :]
                 step_x = None
                 if window_x is not None:
@@ -754,7 +783,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         module, device = self._inference_module()
         with torch.inference_mode():
             window = torch.as_tensor(context, device=device)
-            offset, spread = window_stats(window, self.window_normalization)
+            offset, spread = window_stats(window, self.window_normalization_)
             inputs = (window - offset[:, None, :]) / spread[:, None, :]
             future = None
             if context_x is not None:

@@ -77,7 +77,8 @@ EXAMPLES_RUN = {
     "forecast": Example(
         "forecast_airline.py",
         None,
-        (r"sMAPE \d+\.\d\d %, 90 % interval coverage [01]\.\d\d \(2 epochs, interval scale",
+        (r"sMAPE \d+\.\d\d %; 90 % interval: coverage [01]\.\d\d, mean width \d+\.\d "
+         r"\(conformal, \d+ scores from \d+ held-out months\); one-step scale method",
          r"plot written to .+\.png")),
     "translation": Example(
         "translate_tatoeba.py",

@@ -155,6 +155,15 @@ def test_exogenous_x(uschange, strategy):
     assert intervals.shape == (4, 2)
 
 
+def test_auto_window_normalization_keeps_the_level_with_x(uschange):
+    y, X = uschange
+    with_x = RNNForecaster(**TINY).fit(y[:60], X=X[:60])
+    assert with_x.window_normalization == "auto" and with_x.window_normalization_ is None
+    assert RNNForecaster(**TINY).fit(y[:60]).window_normalization_ == "last"
+    chosen = RNNForecaster(**TINY, window_normalization="mean").fit(y[:60], X=X[:60])
+    assert chosen.window_normalization_ == "mean"
+
+
 def test_missing_or_short_x_at_predict(uschange):
     y, X = uschange
     forecaster = RNNForecaster(**TINY).fit(y[:-4], X=X[:-4])
