@@ -21,6 +21,8 @@ recurrent model runs seeds 0 1 2 (``--seeds``) on one torch thread:
   Headline metric: MASE (sp=1) averaged over series, because ``tbilrate`` falls to 0.12 %
   in the test quarters, where sMAPE explodes for every method. Bars: global MASE <= per
   series and <= AutoETS; global fit seconds <= the per-series total.
+* ``panel_large``: the same comparison on every quarterly series that ships with sktime,
+  17 in all: the twelve macrodata columns and the five uschange columns.
 * ``uschange``: US consumption growth (sktime ``load_uschange``, 187 quarters) with
   Income, Production, Savings and Unemployment as known future covariates, the last 8
   quarters held out. ``RNNForecaster`` with and without X; baselines naive mean, naive last
@@ -75,7 +77,7 @@ from sktime.performance_metrics.forecasting import (
 
 from sk_rnn import RNNForecaster
 
-TASKS = ("airline", "shampoo", "lynx", "panel", "uschange")
+TASKS = ("airline", "shampoo", "lynx", "panel", "uschange", "panel_large")
 COVERAGE = 0.9
 #: The defaults before issue 19 (one-step interval scale, no dropout, "last" windows):
 #: the same-run reference of the airline interval-width bar.
@@ -399,10 +401,21 @@ def run_lynx(seeds: list[int], params: dict) -> dict:
 
 
 # -- panel ------------------------------------------------------------------------------
-def load_panel() -> pd.DataFrame:
-    """The macrodata columns as a ``pd-multiindex`` frame (levels instance, time)."""
-    wide = load_macroeconomic()[PANEL_COLUMNS]
-    long = wide.rename_axis(columns="instance").stack().rename("value").to_frame()
+def load_panel(large: bool = False) -> pd.DataFrame:
+    """The macrodata columns as a ``pd-multiindex`` frame (levels instance, time).
+
+    ``large``: every quarterly series that ships with sktime: all twelve macrodata
+    columns (with the derived ``infl`` and ``realint``) and the five uschange columns
+    (1970Q1-2016Q3, growth rates that cross zero), 17 series of 187-203 quarters ending
+    at different times.
+    """
+    wide = load_macroeconomic()[PANEL_COLUMNS if not large else slice(None)].astype(float)
+    if large:
+        y, X = load_uschange()
+        changes = pd.concat([y, X], axis=1).astype(float)
+        changes.index = pd.period_range("1970Q1", periods=len(changes), freq="Q")
+        wide = pd.concat([wide, changes.add_prefix("uschange ")], axis=1)
+    long = wide.rename_axis(columns="instance").stack().dropna().rename("value").to_frame()
     long = long.swaplevel().sort_index()
     long.index.names = ["instance", "time"]
     return long
@@ -440,8 +453,8 @@ def fit_per_series(
     return pred, seconds
 
 
-def run_panel(seeds: list[int], params: dict, h: int = 8) -> dict:
-    panel = load_panel()
+def run_panel(seeds: list[int], params: dict, h: int = 8, large: bool = False) -> dict:
+    panel = load_panel(large)
     train, test = split_panel(panel, h)
     fh = ForecastingHorizon(np.arange(1, h + 1), is_relative=True)
 
@@ -494,10 +507,11 @@ def run_panel(seeds: list[int], params: dict, h: int = 8) -> dict:
         fmt(r["fit_s"], ".1f")])
     rows += [[name, fmt(b["mase"], ".3f"), fmt(b["smape"]), fmt(b["fit_s"], ".1f")]
              for name, b in baselines.items()]
-    n_series = len(PANEL_COLUMNS)
+    n_series = len(names)
+    source = "US macrodata and uschange" if large else "US macrodata"
     print_table(
-        f"panel: US macrodata, {n_series} quarterly series x {len(train) // n_series} train / "
-        f"{h} test quarters, params {params or 'defaults'}",
+        f"{'panel_large' if large else 'panel'}: {source}, {n_series} quarterly series, "
+        f"{h} test quarters each, params {params or 'defaults'}",
         ["model", "MASE (mean over series)", "sMAPE % (mean)", "fit s"], rows)
     print(f"fit time per series / global: {summary['fit_ratio_per_series_over_global']:.2f}x "
           f"({summary['per_series']['fit_s']:.1f} s vs {summary['global']['fit_s']:.1f} s)")
@@ -510,7 +524,7 @@ def run_panel(seeds: list[int], params: dict, h: int = 8) -> dict:
           f"AutoETS {baselines['AutoETS per series']['mase']:.3f}: "
           f"{verdict(ok['mase_vs_autoets'])}; global fit time <= per-series total: "
           f"{verdict(ok['fit_vs_per_series'])}")
-    return {"series": PANEL_COLUMNS, "horizon": h, "rnn": runs, "rnn_mean": summary,
+    return {"series": names, "horizon": h, "rnn": runs, "rnn_mean": summary,
             "darts": peers, "baselines": baselines, "bars": ok}
 
 
@@ -586,7 +600,8 @@ def main() -> None:
     print(f"{command_line()}\n{machine()}; seeds {seeds}; params {params or 'defaults'}")
 
     runners = {"airline": run_airline, "shampoo": run_shampoo, "lynx": run_lynx,
-               "panel": run_panel, "uschange": run_uschange}
+               "panel": run_panel, "uschange": run_uschange,
+               "panel_large": lambda seeds, params: run_panel(seeds, params, large=True)}
     results = {"command": command_line(), "machine": machine(), "seeds": seeds,
                "params": params, "smoke": args.smoke}
     for task in tasks:
