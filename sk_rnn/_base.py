@@ -131,8 +131,10 @@ class RNNTrainingMixin:
         "weight_decay": Param(Interval("real", 0, None), "L2 penalty passed to the optimizer."),
         "grad_clip": Param(Interval("real", 0, None, low_open=True, none=True), """\
             Clip the gradient norm to this value; ``None`` disables clipping."""),
-        "validation_fraction": Param(Interval("real", 0, 1, low_open=True, high_open=True),
-                                     "Share of the training data held out for early stopping."),
+        "validation_fraction": Param(Interval("real", 0, 1, high_open=True), """\
+            Share of the training data held out for early stopping (as in scikit-learn's
+            ``MLPClassifier``, any value in [0, 1); 0 holds out nothing and needs
+            ``early_stopping=False``)."""),
         "early_stopping": Param(Boolean(), """\
             Stop when the validation loss has not improved for ``patience`` epochs and
             restore the best weights. ``False`` trains ``max_epochs`` on all the data."""),
@@ -207,6 +209,12 @@ class RNNTrainingMixin:
         """Check every parameter against its specification, then how they combine with
         the way of training. Subclasses add checks that involve several parameters."""
         validate_params(self)
+        if self.validation_fraction == 0 and getattr(self, "early_stopping", False) is True:
+            raise ValueError(
+                "validation_fraction=0.0 holds out nothing, but early_stopping=True "
+                "watches a held-out part of the data: set validation_fraction in (0, 1), "
+                "or early_stopping=False to train on all of it."
+            )
         training_backend(self.accelerator).check(self)
 
     def _requested_device(self) -> torch.device:
@@ -256,6 +264,8 @@ class RNNTrainingMixin:
         stacklevel : int, default=4
             Of the warning.
         """
+        if self.validation_fraction == 0:  # nothing to hold out, by request
+            return None
         n_valid = int(round(self.validation_fraction * n))
         usable = enough(n_valid, n - n_valid) if enough is not None else (
             n_valid >= 1 and n - n_valid >= 2)

@@ -870,7 +870,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         self.classes_ = classes
         if len(self.classes_) < 2:
             raise ValueError(
-                f"{name} has one class only ({self.classes_[0]!r}); a classifier needs at "
+                f"{name} has one class only ({self.classes_[:1].tolist()[0]!r}); a classifier needs at "
                 "least two classes."
             )
 

@@ -345,6 +345,12 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
     def _validate_params(self) -> None:
         super()._validate_params()
         self._quantile_levels()
+        if self.calibrate_intervals and self.validation_fraction == 0:
+            raise ValueError(
+                "validation_fraction=0.0 holds out no windows, but calibrate_intervals=True "
+                "calibrates the intervals on held-out windows: set validation_fraction in "
+                "(0, 1), or calibrate_intervals=False for the network's own intervals."
+            )
 
     def _quantile_levels(self) -> np.ndarray:
         """The levels of the head for ``quantiles`` (checked; empty for the Gaussian)."""

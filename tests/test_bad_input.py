@@ -180,8 +180,11 @@ PARAM_CASES = [
     pytest.param({"optimizer": "foo"}, "optimizer must be one of.*'foo'", id="optimizer"),
     pytest.param({"pooling": "sum"}, "pooling must be one of.*'sum'", id="pooling"),
     pytest.param({"validation_fraction": 1.5},
-                 r"validation_fraction must be a number in \(0, 1\), got 1.5",
+                 r"validation_fraction must be a number in \[0, 1\), got 1.5",
                  id="validation_fraction"),
+    pytest.param({"validation_fraction": 1.0},
+                 r"validation_fraction must be a number in \[0, 1\), got 1.0",
+                 id="validation_fraction-one"),
     pytest.param({"max_length": 0}, "max_length must be a positive integer", id="max_length"),
     pytest.param({"callbacks": "print"}, "callbacks must be None or a list", id="callbacks"),
     pytest.param({"vectorizer": "word"}, "vectorizer must be None", id="vectorizer"),
@@ -456,6 +459,9 @@ def test_bad_forecaster_data(y, X, error, match):
                      "quantiles must be a sequence of numbers in", id="quantiles"),
         pytest.param({"calibrate_intervals": "yes"}, "calibrate_intervals must be True",
                      id="calibrate"),
+        pytest.param({"validation_fraction": 0.0},
+                     "validation_fraction=0.0 holds out no windows, but calibrate_intervals",
+                     id="validation_fraction-zero-calibration"),
         pytest.param({"interval_method": "bootstrap"},
                      "interval_method must be one of.*'bootstrap'", id="interval_method"),
         pytest.param({"lr": np.inf}, "lr must be.*got inf", id="lr-inf"),
@@ -782,3 +788,29 @@ def test_forecaster_leaves_the_input_alone():
     before = _snapshot(y_np)
     RNNForecaster(**TINY_F).fit(y_np).predict([1])
     _assert_unchanged(y_np, before)
+
+
+@pytest.mark.parametrize("estimator", [RNNClassifier, RNNRegressor])
+def test_zero_validation_fraction_with_early_stopping(estimator):
+    est = estimator(**{**TINY, "validation_fraction": 0.0, "early_stopping": True})
+    _raises(ValueError, "validation_fraction=0.0 holds out nothing, but early_stopping=True",
+            est.fit, X2, np.arange(20) % 2)
+
+
+def test_zero_validation_fraction_trains_on_all_the_data():
+    # As MLPClassifier: 0 <= validation_fraction < 1; 0 holds nothing out, and says nothing.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(24, 6, 2)).astype(np.float32), np.arange(24) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = RNNClassifier(validation_fraction=0.0, early_stopping=False, max_epochs=2,
+                            hidden_size=4, random_state=0, device="cpu").fit(X, y)
+    assert "valid_loss" not in clf.history_[-1]
+    assert clf.predict(X).shape == (24,)
+
+
+def test_class_labels_in_messages_read_as_python_values():
+    # 'ham', not np.str_('ham'): numpy scalars are shown as the values they hold.
+    with pytest.raises(ValueError) as info:
+        RNNClassifier(**TINY).fit(["a b", "c d"], np.array(["ham", "ham"]))
+    assert "('ham')" in str(info.value) and "np.str_" not in str(info.value)
