@@ -10,6 +10,7 @@ import time
 from ast import literal_eval
 from pathlib import Path
 
+import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,6 +65,18 @@ class Timer:
 
     def __exit__(self, *exc) -> None:
         self.seconds = time.perf_counter() - self.start
+
+
+def band_stats(y_true, lower, upper, coverage: float = 0.9) -> dict:
+    """Share of ``y_true`` inside ``[lower, upper]``, the mean width, and the mean
+    interval (Winkler) score: the width plus ``2 / (1 - coverage)`` times the distance by
+    which the truth falls outside (lower is better; it rewards coverage and narrowness
+    together)."""
+    y, lower, upper = (np.asarray(a, dtype=float) for a in (y_true, lower, upper))
+    miss = 2 / (1 - coverage) * ((lower - y) * (y < lower) + (y - upper) * (y > upper))
+    return {"coverage": float(np.mean((y >= lower) & (y <= upper))),
+            "width": float(np.mean(upper - lower)),
+            "interval_score": float(np.mean(upper - lower + miss))}
 
 
 def write_result(result: dict, out: Path | None) -> None:

@@ -51,6 +51,7 @@ from _common import (
     REPO,
     Timer,
     add_param_overrides,
+    band_stats,
     base_parser,
     machine,
     parse_param_overrides,
@@ -114,18 +115,6 @@ def mae(y_true, y_pred) -> float:
 
 def rmse(y_true, y_pred) -> float:
     return float(np.sqrt(np.mean((np.asarray(y_true) - np.asarray(y_pred)) ** 2)))
-
-
-def band_stats(y_true, lower, upper, coverage: float = COVERAGE) -> dict:
-    """Share of ``y_true`` inside ``[lower, upper]``, the mean width, and the mean
-    interval (Winkler) score: the width plus ``2 / (1 - coverage)`` times the distance by
-    which the truth falls outside (lower is better; it rewards coverage and narrowness
-    together)."""
-    y, lower, upper = (np.asarray(a, dtype=float) for a in (y_true, lower, upper))
-    miss = 2 / (1 - coverage) * ((lower - y) * (y < lower) + (y - upper) * (y > upper))
-    return {"coverage": float(np.mean((y >= lower) & (y <= upper))),
-            "width": float(np.mean(upper - lower)),
-            "interval_score": float(np.mean(upper - lower + miss))}
 
 
 def interval_stats(y_true: pd.Series, interval: pd.DataFrame) -> dict:

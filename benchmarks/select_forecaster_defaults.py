@@ -36,7 +36,14 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from _common import Timer, add_param_overrides, base_parser, parse_param_overrides, set_threads
+from _common import (
+    Timer,
+    add_param_overrides,
+    band_stats,
+    base_parser,
+    parse_param_overrides,
+    set_threads,
+)
 from sktime.datasets import (
     load_airline,
     load_lynx,
@@ -80,10 +87,8 @@ def tasks(broad: bool = False) -> dict:
 def interval_score(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                    y_train: np.ndarray, coverage: float = 0.9) -> float:
     """Scaled interval score (MSIS, sp=1) of one interval forecast."""
-    a = 1 - coverage
-    winkler = (upper - lower + 2 / a * (lower - y_true) * (y_true < lower)
-               + 2 / a * (y_true - upper) * (y_true > upper))
-    return float(np.mean(winkler) / np.mean(np.abs(np.diff(y_train))))
+    winkler = band_stats(y_true, lower, upper, coverage)["interval_score"]
+    return float(winkler / np.mean(np.abs(np.diff(y_train))))
 
 
 def score(params: dict, seeds: list[int], broad: bool = False) -> dict:

@@ -13,9 +13,11 @@ error in units of the predictive spread the network gave that step,
 The spread of a recursive forecast grows along the horizon (it is the spread of
 simulated sample paths), so normalising by it puts errors of all steps on one scale and
 lets them be pooled: a 9-point hold-out gives 45 scores rather than 9 one-step ones. The
-interval of coverage ``c`` is then ``point +/- q_c * spread``, with ``q_c`` the split-
-conformal quantile of the scores (normalised or "studentised" split conformal prediction,
-Lei et al. 2018, applied to multi-step forecasts as in Stankeviciute et al. 2021).
+steps of one origin share its errors, so the origins, not the scores, count as the
+independent observations of the quantile's finite-sample level. The interval of coverage
+``c`` is then ``point +/- q_c * spread``, with ``q_c`` that split-conformal quantile of the
+scores (normalised or "studentised" split conformal prediction, Lei et al. 2018, applied
+to multi-step forecasts as in Stankeviciute et al. 2021).
 
 ``"scale"`` is the earlier method: one widening factor of the predictive distribution,
 the root mean square of the one-step scores, applied to every step.

@@ -870,8 +870,8 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         self.classes_ = classes
         if len(self.classes_) < 2:
             raise ValueError(
-                f"{name} has one class only ({self.classes_[:1].tolist()[0]!r}); a classifier needs at "
-                "least two classes."
+                f"{name} has one class only ({self.classes_.tolist()[0]!r}); a classifier "
+                "needs at least two classes."
             )
 
     def _model_args(self, y, y_encoded: np.ndarray, sequences: Sequences | None) -> dict:

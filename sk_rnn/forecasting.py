@@ -547,7 +547,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         return self
 
     def _conformity_scores(self, scaled: list, held_out: list[np.ndarray]) -> np.ndarray:
-        """Sorted conformity scores of rolling-origin forecasts (``"conformal"``).
+        """Conformity scores of rolling-origin forecasts (``"conformal"``).
 
         Parameters
         ----------
@@ -580,8 +580,8 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             truth.append(target)
             if c is not None:
                 context_x.append(c[o - L:o])
-                future = np.zeros((n_steps, c.shape[1]))
-                future[:len(c[o:o + n_steps])] = c[o:o + n_steps]
+                future, known = np.zeros((n_steps, c.shape[1])), c[o:o + n_steps]
+                future[:len(known)] = known  # zeros past the end: those steps score NaN
                 future_x.append(future)
         inputs = tuple(np.stack(parts).astype(np.float32) if parts else None
                        for parts in (context, context_x, future_x))
@@ -605,8 +605,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
                                                                           device=device)
             params = module(x, future).float().cpu().numpy().astype(np.float64)
         head = self._head()
-        ratio = (y - head.point(params)) / np.maximum(head.spread(params), 1e-12)
-        return float(max(1.0, np.sqrt(np.mean(ratio**2))))
+        return score_scale((y - head.point(params)) / np.maximum(head.spread(params), 1e-12))
 
     def _build_module(self) -> ForecastModel:
         return ForecastModel(
@@ -810,7 +809,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
 
     def _conformal(self) -> bool:
         """Whether intervals come from conformity scores (``interval_method``)."""
-        return getattr(self, "conformity_scores_", None) is not None
+        return self.conformity_scores_ is not None
 
     def _frame(self, keys, ends, steps, fh, values: np.ndarray, columns) -> pd.DataFrame:
         """Rows for ``fh`` of every series from ``values`` ``(n_series, n_steps, ...)``."""
@@ -871,7 +870,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         else:
             z = strategy.quantiles(self, inputs, alpha)
         if z is None:  # no closed form: the quantiles of simulated paths
-            paths = self._sample_paths(inputs, int(steps.max()))
+            paths = self._sample_paths(inputs, n_steps)
             z = np.moveaxis(np.quantile(paths, alpha, axis=0), 0, -1)
         values = self._unscale(keys, z)
         columns = pd.MultiIndex.from_product([self._y.columns, alpha])
