@@ -37,6 +37,14 @@ from ._windows import (
 )
 from .nn import DISTRIBUTIONS, HEADS, ForecastHead, ForecastModel
 
+# sktime 1.2 warns from every forecaster's constructor that the default of its
+# ``remember_data`` config will change in 1.3: from RNNForecaster, which sets it explicitly
+# (``_config``), and from every wrapper a user puts around it (ForecastingGridSearchCV,
+# ConformalIntervals, pipelines), where the warning concerns sktime's wrapper and nothing
+# the user can act on. Hidden for exactly that message, as the test configuration does.
+_REMEMBER_DATA_WARNING = r"The default of config ``remember_data`` will change"
+warnings.filterwarnings("ignore", message=_REMEMBER_DATA_WARNING, category=FutureWarning)
+
 __all__ = ["RNNForecaster"]
 
 register_object(ForecastingHorizon)  # the types a fitted forecaster holds
@@ -312,11 +320,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         accelerator: Any = None,
     ) -> None:
         store_params(self, locals())
-        with warnings.catch_warnings():
-            # RNNForecaster opts in to remember_data=True explicitly (``_config``), so
-            # sktime 1.2's warning about that default changing does not concern it.
-            warnings.filterwarnings("ignore", "The default of config", FutureWarning)
-            super().__init__()
+        super().__init__()
         # The recursive strategy feeds X of every step ahead; direct needs only fh's. (An
         # unknown strategy is refused in fit, not here: __init__ only stores.)
         needs_fh = strategy in STRATEGIES and get_strategy(strategy).needs_fh_in_fit

@@ -362,3 +362,28 @@ def test_verbose_labels_the_calibration_and_final_fits(capsys):
     calibration, final = out.find("Calibration fit: "), out.find("Final fit on all")
     assert 0 <= calibration < final
     assert out.count("train_loss") == 2  # one table each
+
+
+def test_wrappers_do_not_print_sktimes_remember_data_warning():
+    """sktime 1.2 warns from every forecaster's constructor that ``remember_data`` will
+    change; around RNNForecaster (grid search, conformal wrapper) users must not see it.
+    Run in a fresh interpreter: the test configuration hides the warning itself."""
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings; warnings.simplefilter('default')\n"
+        "from sktime.forecasting.conformal import ConformalIntervals\n"
+        "from sktime.forecasting.model_selection import ForecastingGridSearchCV\n"
+        "from sktime.split import ExpandingWindowSplitter\n"
+        "from sk_rnn import RNNForecaster\n"
+        "forecaster = RNNForecaster(max_epochs=1)\n"
+        "ForecastingGridSearchCV(forecaster, ExpandingWindowSplitter(initial_window=24),\n"
+        "                        {'cell_type': ['gru', 'lstm']})\n"
+        "ConformalIntervals(forecaster)\n"
+        "warnings.warn('control', FutureWarning)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300, check=True)
+    assert "control" in result.stderr  # other FutureWarnings still show
+    assert "remember_data" not in result.stderr
