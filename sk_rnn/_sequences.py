@@ -21,6 +21,7 @@ from scipy import sparse
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from ._registry import register_reference
+from .text import lone_string_error
 
 __all__ = [
     "Sequences",
@@ -119,9 +120,7 @@ def infer_input_kind(X, name: str = "X") -> str:
             "array."
         )
     if _is_string(X) or isinstance(X, bytes):
-        raise TypeError(
-            f"{name} must hold one sample per element, got a single string; wrap it in a list."
-        )
+        raise lone_string_error(X, name)
     if isinstance(X, pd.DataFrame):
         if isinstance(X.index, pd.MultiIndex):
             return "numeric"  # sktime pd-multiindex panel
@@ -142,9 +141,11 @@ def infer_input_kind(X, name: str = "X") -> str:
         return "fixed"
     if isinstance(X, np.ndarray) and X.dtype != object:
         if X.dtype.kind in "US":
-            if X.ndim == 1:
-                return "text"
-            raise ValueError(f"{name} of strings must be 1-D, got shape {X.shape}.")
+            if X.ndim == 1 or (X.ndim == 2 and X.shape[1] == 1):
+                return "text"  # an (n, 1) array is read as its column, like a DataFrame's
+            raise ValueError(
+                f"{name} of strings must be 1-D or one column, got shape {X.shape}."
+            )
         if X.ndim == 3:
             return "numeric"
         if X.ndim == 2:
@@ -184,7 +185,11 @@ def infer_input_kind(X, name: str = "X") -> str:
                 f"[b.decode('utf-8') for b in {name}]."
             )
         if isinstance(X, np.ndarray) and X.ndim >= 2 and X.size and _is_string(X.flat[0]):
-            raise ValueError(f"{name} of strings must be 1-D, got shape {X.shape}.")
+            if X.ndim == 2 and X.shape[1] == 1:
+                return "text"
+            raise ValueError(
+                f"{name} of strings must be 1-D or one column, got shape {X.shape}."
+            )
         if isinstance(X, np.ndarray) and X.ndim == 2:
             return "fixed"  # 2-D object array of numbers
         if isinstance(first, (np.ndarray, list, tuple, pd.Series, pd.DataFrame)):

@@ -41,6 +41,7 @@ from .nn import POOLINGS, SequenceModel
 from .text import (
     UNK_ID,
     VECTORIZER,
+    NestedVectorizerParamsMixin,
     TextVectorizer,
     build_embedding_matrix,
     build_vectorizer,
@@ -86,7 +87,7 @@ def _series_scaled(sequences: Sequences) -> Sequences:
     return Sequences(data, sequences.lengths)
 
 
-class _SequenceEstimator(BaseRNNEstimator):
+class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
     """Input handling shared by the classifier and the regressor.
 
     Turns every accepted input kind into :class:`~sk_rnn._sequences.Sequences`, learns
@@ -204,9 +205,18 @@ class _SequenceEstimator(BaseRNNEstimator):
         if isinstance(self.vectorizer, dict):
             self._make_vectorizer()  # unknown keys fail here, whatever the input
 
+    # None stands for these TextVectorizer parameters; a dict is used alone.
+    _DEFAULT_VECTORIZER = {"normalize_digits": True}
+
     def _make_vectorizer(self) -> TextVectorizer:
-        return build_vectorizer(self.vectorizer, "vectorizer", {"normalize_digits": True},
+        return build_vectorizer(self.vectorizer, "vectorizer", self._DEFAULT_VECTORIZER,
                                 merge=False)
+
+    def _vectorizer_for(self, name: str) -> TextVectorizer:
+        return self._make_vectorizer()
+
+    def _vectorizer_none_params(self, name: str) -> dict:
+        return dict(self._DEFAULT_VECTORIZER)
 
     def _prepare_fit(self, X, y) -> Sequences:
         """Check the parameters and that ``y`` is a collection of targets, then prepare

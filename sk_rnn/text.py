@@ -21,7 +21,7 @@ from ._registry import register_estimator
 from ._typing import ArrayLike, TextsLike
 
 __all__ = ["TextVectorizer", "PAD_ID", "UNK_ID", "PAD_TOKEN", "UNK_TOKEN", "TOKENIZER_NAMES",
-           "VECTORIZER", "build_vectorizer"]
+           "VECTORIZER", "build_vectorizer", "NestedVectorizerParamsMixin"]
 
 PAD_ID = 0
 UNK_ID = 1
@@ -180,13 +180,54 @@ _TOKENIZERS: dict[str, Callable[[str], list[str]]] = {
 TOKENIZER_NAMES = ("word", "char", "sentencepiece")
 
 
+def lone_string_error(X, name: str = "X") -> TypeError:
+    """The one error for a single string where a collection of samples is expected.
+
+    sk_rnn's rule for single samples, the same for every estimator: methods that take
+    ``X`` (``fit``, ``predict``, ``predict_proba``, ``transform``, ``score``, ...) take a
+    collection of samples and refuse a lone string with this error, as scikit-learn's
+    text vectorizers do; the methods named after one item (``translate(sentence)``,
+    ``predict_attention(sentence)``, ``generate(prompt)``) take exactly one string. A
+    language model's corpus is not a collection of samples: ``TextGenerator.fit`` and
+    ``score`` take one string or a list of documents. An ``(n, 1)`` array of strings is
+    read as its column, as a one-column DataFrame is.
+
+    Parameters
+    ----------
+    X : str or bytes
+        What was passed.
+    name : str, default="X"
+        The argument name used in the message.
+
+    Returns
+    -------
+    TypeError
+        To be raised by the caller.
+    """
+    what = "string" if isinstance(X, str) else f"{type(X).__name__} object"
+    return TypeError(
+        f"{name} must hold one sample per element (a list, array or Series of samples), "
+        f"got a single {what}; wrap one sample in a list, e.g. [text]."
+    )
+
+
+def _one_column(X):
+    """The column of a one-column DataFrame or an ``(n, 1)`` array; ``X`` otherwise."""
+    if hasattr(X, "columns") and hasattr(X, "iloc") and len(X.columns) == 1:
+        return X.iloc[:, 0]
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
+        return X[:, 0]
+    return X
+
+
 def check_texts(X, name: str = "X") -> list[str]:
     """Validate that ``X`` is a non-empty iterable of strings and return it as a list.
 
     Parameters
     ----------
     X : iterable of str
-        List, tuple, 1-D array or pandas Series of strings.
+        List, tuple, 1-D array or pandas Series of strings; a one-column DataFrame or an
+        ``(n, 1)`` array is read as its column.
     name : str, default="X"
         The argument name used in error messages.
 
@@ -202,13 +243,9 @@ def check_texts(X, name: str = "X") -> list[str]:
     ValueError
         If ``X`` is empty or not one-dimensional.
     """
-    if hasattr(X, "columns") and hasattr(X, "iloc") and len(X.columns) == 1:
-        X = X.iloc[:, 0]  # a one-column DataFrame of texts
+    X = _one_column(X)
     if isinstance(X, (str, bytes)):
-        raise TypeError(
-            f"{name} must be an iterable of strings (one document per sample), "
-            f"got a single {type(X).__name__}; wrap it in a list."
-        )
+        raise lone_string_error(X, name)
     if hasattr(X, "ndim") and X.ndim != 1:
         raise ValueError(
             f"{name} must be one-dimensional (one string per sample), got an array "
@@ -751,3 +788,116 @@ def build_vectorizer(given, name: str, defaults: dict, *, merge: bool) -> TextVe
         return TextVectorizer(**params)
     except TypeError as error:
         raise ValueError(f"{name}: {error}") from None
+
+
+class NestedVectorizerParamsMixin:
+    """``<vectorizer>__<parameter>`` keys in ``get_params`` and ``set_params``.
+
+    An estimator that takes a ``vectorizer`` parameter (None, a dict of
+    :class:`TextVectorizer` parameters or a ``TextVectorizer``) exposes the parameters of the
+    vectorizer it will build as ``vectorizer__max_features`` and so on, as a
+    :class:`~sklearn.pipeline.Pipeline` exposes its steps', so that ``set_params`` and
+    ``GridSearchCV`` tune them the scikit-learn way whatever the parameter holds:
+
+    - ``None`` becomes the dict of the changed parameters on top of what None stands for
+      (e.g. ``{"normalize_digits": True, "max_features": 1000}``);
+    - a dict becomes a new dict with the changes (the caller's dict is not modified);
+    - a ``TextVectorizer`` is cloned and the clone gets the changes (the caller's instance
+      is not modified, unlike a Pipeline step's ``set_params``).
+
+    The default stays ``None`` rather than a ``TextVectorizer`` instance: an instance
+    default would be one object shared by every estimator built with the default (the
+    mutable-default trap) and is refused by scikit-learn's
+    ``check_parameters_default_constructible``.
+
+    Subclasses list their vectorizer parameters in ``_vectorizer_names`` and implement
+    :meth:`_vectorizer_for` (the vectorizer a parameter stands for) and, where None
+    stands for non-default ``TextVectorizer`` parameters, :meth:`_vectorizer_none_params`.
+    """
+
+    _vectorizer_names: tuple[str, ...] = ("vectorizer",)
+
+    def _vectorizer_for(self, name: str) -> TextVectorizer:
+        """The unfitted vectorizer that parameter ``name`` stands for."""
+        raise NotImplementedError
+
+    def _vectorizer_none_params(self, name: str) -> dict:
+        """The dict of ``TextVectorizer`` parameters that ``name=None`` stands for."""
+        return {}
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Get the parameters of this estimator.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained objects, including those of the
+            vectorizer each ``*vectorizer`` parameter stands for (``vectorizer__<name>``),
+            even when it is None or a dict.
+
+        Returns
+        -------
+        dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)  # type: ignore[misc]
+        if deep:
+            for name in self._vectorizer_names:
+                if isinstance(params.get(name), TextVectorizer):
+                    continue  # BaseEstimator already listed its parameters
+                try:
+                    effective = self._vectorizer_for(name)
+                except (TypeError, ValueError):
+                    continue  # an invalid dict: fit reports it
+                params.update((f"{name}__{key}", value) for key, value
+                              in effective.get_params(deep=False).items())
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        ``vectorizer__<name>`` keys change the vectorizer's parameters whatever
+        ``vectorizer`` holds (None, a dict or a ``TextVectorizer``); nothing the caller
+        passed in is modified.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self
+            The estimator.
+        """
+        nested: dict[str, dict] = {}
+        for key in list(params):
+            name, separator, sub_key = key.partition("__")
+            if separator and name in self._vectorizer_names:
+                nested.setdefault(name, {})[sub_key] = params.pop(key)
+        super().set_params(**params)  # type: ignore[misc]
+        for name, changes in nested.items():
+            setattr(self, name, _vectorizer_with(getattr(self, name), changes, name,
+                                                 self._vectorizer_none_params(name)))
+        return self
+
+
+def _vectorizer_with(given, changes: dict, name: str, none_params: dict):
+    """``given`` (a vectorizer parameter's value) with ``changes`` to its parameters."""
+    valid = TextVectorizer().get_params(deep=False)
+    for key in changes:
+        if key not in valid:
+            raise ValueError(
+                f"Invalid parameter {key!r} for {name} (set as {name}__{key}): "
+                f"TextVectorizer's parameters are {sorted(valid)}."
+            )
+    if isinstance(given, TextVectorizer):
+        return clone(given).set_params(**changes)
+    if given is None:
+        return {**none_params, **changes}
+    if isinstance(given, dict):
+        return {**given, **changes}
+    raise TypeError(
+        f"{name}__{next(iter(changes))} needs {name} to be None, a dict or a "
+        f"TextVectorizer, got {type(given).__name__}."
+    )

@@ -19,7 +19,14 @@ from ._registry import register_estimator
 from ._sequences import PairDataset, Sequences, length_batches, pair_collate
 from ._typing import ArrayLike, RandomStateLike, TextsLike
 from .nn.seq2seq import ATTENTIONS, Seq2SeqModel, SequenceCrossEntropy
-from .text import TOKENIZER_NAMES, VECTORIZER, TextVectorizer, build_vectorizer, check_texts
+from .text import (
+    TOKENIZER_NAMES,
+    VECTORIZER,
+    NestedVectorizerParamsMixin,
+    TextVectorizer,
+    build_vectorizer,
+    check_texts,
+)
 
 __all__ = ["Seq2SeqTranslator", "ValidationBLEU", "corpus_bleu", "decode_batches"]
 
@@ -176,7 +183,7 @@ class ValidationBLEU(Callback):
 
 @register_estimator
 @document_params
-class Seq2SeqTranslator(BaseRNNEstimator):
+class Seq2SeqTranslator(NestedVectorizerParamsMixin, BaseRNNEstimator):
     """Recurrent encoder-decoder with attention, for translation and other
     sequence-to-sequence tasks on text.
 
@@ -334,6 +341,11 @@ class Seq2SeqTranslator(BaseRNNEstimator):
             defaults.update(lowercase=False, keep_spacing=True)
         return build_vectorizer(getattr(self, f"{side}_vectorizer"), f"{side}_vectorizer",
                                 defaults, merge=True)
+
+    _vectorizer_names = ("source_vectorizer", "target_vectorizer")
+
+    def _vectorizer_for(self, name: str) -> TextVectorizer:
+        return self._make_vectorizer(name.removesuffix("_vectorizer"))
 
     # -- fitting ------------------------------------------------------------------------
     def fit(self, X: TextsLike, y: TextsLike | None = None) -> Seq2SeqTranslator:

@@ -109,9 +109,10 @@ FIT_CASES = [
     pytest.param([t.split() for t in TEXTS], Y, TypeError,
                  r"X\[0\] is a list of strings \(pre-tokenised text\?\)", id="pre-tokenised"),
     pytest.param(np.array(TEXTS).reshape(10, 2), Y[:10], ValueError,
-                 r"X of strings must be 1-D, got shape \(10, 2\)", id="2d-str-array"),
+                 r"X of strings must be 1-D or one column, got shape \(10, 2\)", id="2d-str-array"),
     pytest.param(np.array(TEXTS, dtype=object).reshape(10, 2), Y[:10], ValueError,
-                 r"X of strings must be 1-D, got shape \(10, 2\)", id="2d-object-str-array"),
+                 r"X of strings must be 1-D or one column, got shape \(10, 2\)",
+                 id="2d-object-str-array"),
     pytest.param(pd.DataFrame({"title": TEXTS, "body": TEXTS}), Y, ValueError,
                  r"X is a DataFrame with 2 columns.*e.g. X\['title'\]", id="two-text-columns"),
     pytest.param(np.array([[1.0, "x"]] * 20, dtype=object), Y, ValueError,
@@ -814,3 +815,70 @@ def test_class_labels_in_messages_read_as_python_values():
     with pytest.raises(ValueError) as info:
         RNNClassifier(**TINY).fit(["a b", "c d"], np.array(["ham", "ham"]))
     assert "('ham')" in str(info.value) and "np.str_" not in str(info.value)
+
+
+# --------------------------------------------------------------------------------------
+# One rule for single samples (issue 20): methods that take X take a collection of
+# samples; a lone string gets the same error everywhere. An (n, 1) array of strings is
+# read as its column, as a one-column DataFrame is.
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted_on_text():
+    from sk_rnn import TextVectorizer
+
+    return {
+        "classifier": RNNClassifier(**TINY).fit(TEXTS, Y),
+        "regressor": RNNRegressor(**TINY).fit(TEXTS, Y.astype(float)),
+        "translator": Seq2SeqTranslator(hidden_size=4, embedding_dim=4, max_epochs=1,
+                                        random_state=0).fit(TEXTS, TEXTS),
+        "vectorizer": TextVectorizer().fit(TEXTS),
+    }
+
+
+SINGLE_STRING = r"X must hold one sample per element .*got a single string; wrap one sample"
+
+
+@pytest.mark.parametrize("name, method, extra", [
+    ("classifier", "predict", ()), ("classifier", "predict_proba", ()),
+    ("classifier", "score", (Y[:1],)), ("classifier", "fit", (Y[:1],)),
+    ("regressor", "predict", ()), ("regressor", "score", (Y[:1],)),
+    ("translator", "predict", ()), ("translator", "score", (TEXTS[:1],)),
+    ("translator", "fit", (TEXTS[:1],)),
+    ("vectorizer", "transform", ()), ("vectorizer", "fit", ()),
+])
+def test_a_lone_string_is_refused_by_every_method_that_takes_x(fitted_on_text, name, method,
+                                                                extra):
+    est = fitted_on_text[name]
+    if method == "fit":
+        est = type(est)(**est.get_params(deep=False))
+    _raises(TypeError, SINGLE_STRING, getattr(est, method), "a good film", *extra)
+
+
+def test_methods_named_after_one_item_take_one_string(fitted_on_text):
+    translator = fitted_on_text["translator"]
+    assert isinstance(translator.translate("a good film"), str)
+    assert translator.predict_attention("a good film").ndim == 2
+    _raises(TypeError, "sentence must be a string, got list; use predict",
+            translator.translate, ["a good film"])
+
+
+@pytest.mark.parametrize("name", ["classifier", "regressor", "translator", "vectorizer"])
+def test_one_column_arrays_and_frames_are_read_alike(fitted_on_text, name):
+    est = fitted_on_text[name]
+    method = est.transform if name == "vectorizer" else est.predict
+    expected = method(TEXTS[:4])
+    for column in (np.array(TEXTS[:4])[:, None], np.array(TEXTS[:4], dtype=object)[:, None],
+                   pd.DataFrame({"text": TEXTS[:4]})):
+        got = method(column)
+        if name == "vectorizer":
+            assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+        else:
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_fit_on_a_one_column_array_equals_fit_on_the_list():
+    a = RNNClassifier(**TINY).fit(np.array(TEXTS)[:, None], Y)
+    b = RNNClassifier(**TINY).fit(TEXTS, Y)
+    np.testing.assert_allclose(a.predict_proba(TEXTS), b.predict_proba(TEXTS), rtol=1e-6)

@@ -106,7 +106,7 @@ def test_infer_input_kind_sktime_panels(vowels):
     [
         pytest.param(None, ValueError, "X is None", id="none"),
         pytest.param("a film", TypeError, "single string", id="single-string"),
-        pytest.param(b"a film", TypeError, "single string", id="bytes"),
+        pytest.param(b"a film", TypeError, "single bytes object", id="bytes"),
         pytest.param(sparse.csr_matrix(np.eye(3)), TypeError, "Sparse data", id="sparse"),
         pytest.param([], ValueError, "empty", id="empty-list"),
         pytest.param(np.zeros(5), ValueError, "Expected 2D array", id="1d-float"),
