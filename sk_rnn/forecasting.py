@@ -43,7 +43,20 @@ from .nn import DISTRIBUTIONS, HEADS, ForecastHead, ForecastModel
 # ConformalIntervals, pipelines), where the warning concerns sktime's wrapper and nothing
 # the user can act on. Hidden for exactly that message, as the test configuration does.
 _REMEMBER_DATA_WARNING = r"The default of config ``remember_data`` will change"
-warnings.filterwarnings("ignore", message=_REMEMBER_DATA_WARNING, category=FutureWarning)
+
+
+def _hide_remember_data_warning() -> None:
+    """Put the filter for sktime's ``remember_data`` warning (back) at the front.
+
+    Called on import and by every ``RNNForecaster()``, which a wrapper's constructor
+    follows: sktime's forecasting horizon code puts a ``"default"`` filter for every
+    FutureWarning in front of the others each time it handles a frequency, which would
+    otherwise shadow this one after the first fit.
+    """
+    warnings.filterwarnings("ignore", message=_REMEMBER_DATA_WARNING, category=FutureWarning)
+
+
+_hide_remember_data_warning()
 
 __all__ = ["RNNForecaster"]
 
@@ -320,6 +333,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         accelerator: Any = None,
     ) -> None:
         store_params(self, locals())
+        _hide_remember_data_warning()
         super().__init__()
         # The recursive strategy feeds X of every step ahead; direct needs only fh's. (An
         # unknown strategy is refused in fit, not here: __init__ only stores.)
