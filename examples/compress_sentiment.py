@@ -29,7 +29,7 @@ printed::
     sample predictions of the int8 model (p = probability of positive):
       p=0.14  'the characters are paper thin and the plot is so cliched ...'
     ...
-    chart written to compression_sentiment.png
+    chart written to .../compression_sentiment.png
 
 int8 buys size, not speed, on this model: PyTorch's int8 LSTM is no faster than oneDNN's
 float one here (one call is noisy; ``benchmarks/bench_compression.py`` times interleaved
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,12 @@ from sklearn.model_selection import train_test_split
 from sk_rnn import RNNClassifier
 from sk_rnn.compression import model_size, prune, quantize
 from sk_rnn.datasets import load_movie_reviews
+from sk_rnn.plotting import save_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+DEFAULT_OUT = "compression_sentiment.png"
 
 
 def _row(
@@ -69,7 +76,7 @@ def _row(
     }, y_pred
 
 
-def _plot(table: pd.DataFrame, out: str) -> None:
+def _plot(table: pd.DataFrame) -> Figure:
     """Two bar charts side by side: saved size (raw and zipped) and test accuracy."""
     import matplotlib.pyplot as plt
 
@@ -90,7 +97,7 @@ def _plot(table: pd.DataFrame, out: str) -> None:
     for ax in (size_ax, acc_ax):
         ax.set_xticks(x, labels=table["model"])
     fig.suptitle("Compressing an RNNClassifier (movie-review polarity)")
-    fig.savefig(out, dpi=120)
+    return fig
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="share of each weight matrix that prune() zeroes")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: 400 reviews, a tiny model, 1 epoch")
-    parser.add_argument("--out", default="compression_sentiment.png", help="PNG to write")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"image file to write (a folder gets {DEFAULT_OUT}; no suffix: .png)")
     args = parser.parse_args(argv)
 
     texts, labels = load_movie_reviews(data_home=args.data_home, return_X_y=True)
@@ -138,8 +146,7 @@ def main(argv: list[str] | None = None) -> None:
         short = text if len(text) <= 60 else text[:57] + "..."
         print(f"  p={p:.2f}  {short!r}")
 
-    _plot(table, args.out)
-    print(f"chart written to {args.out}")
+    print(f"chart written to {save_figure(_plot(table), args.out, DEFAULT_OUT, dpi=120)}")
 
 
 if __name__ == "__main__":

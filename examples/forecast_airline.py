@@ -8,8 +8,8 @@ spread of its sample paths by the errors it made there, at every step of the hor
 The result is saved as a PNG with :func:`sk_rnn.plotting.plot_forecast`; the earlier
 one-step calibration (``interval_method="scale"``) is printed for comparison.
 
-    python examples/forecast_airline.py --out forecast_airline.png   # about 20 s
-    python examples/forecast_airline.py --smoke                      # a few seconds
+    python examples/forecast_airline.py --out plots/   # about 20 s; plots/forecast_airline.png
+    python examples/forecast_airline.py --smoke        # a few seconds
 
 The data ship with sktime (no ``--data-home``). It prints the sMAPE of the forecast, the
 share of the held-out months inside the 90 % interval, and where the PNG went; a full
@@ -17,7 +17,7 @@ run printed::
 
     sMAPE 5.29 %; 90 % interval: coverage 1.00, mean width 149.5 (conformal, 36 scores
     from 8 held-out months); one-step scale method: coverage 0.89, width 135.2
-    plot written to forecast_airline.png
+    plot written to .../forecast_airline.png
 
 (two torch threads; one thread gives other numbers, see ``benchmarks/RESULTS.md``).
 """
@@ -31,7 +31,9 @@ from sktime.datasets import load_airline
 from sktime.performance_metrics.forecasting import mean_absolute_percentage_error
 
 from sk_rnn import RNNForecaster
-from sk_rnn.plotting import plot_forecast
+from sk_rnn.plotting import plot_forecast, save_figure
+
+DEFAULT_OUT = "forecast_airline.png"
 
 
 def band(y_test, intervals) -> tuple[float, float]:
@@ -46,7 +48,8 @@ def band(y_test, intervals) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> None:
     """Run the example; ``argv`` defaults to the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="forecast_airline.png", help="PNG to write")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"image file to write (a folder gets {DEFAULT_OUT}; no suffix: .png)")
     parser.add_argument("--max-epochs", type=int, default=200, help="training epochs")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: a tiny model, 2 epochs, 50 sample paths")
@@ -76,8 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     ax = plot_forecast(y_train, y_pred, pred_interval=intervals, y_test=y_test,
                        title=f"RNNForecaster on airline: sMAPE {smape:.1f} %, "
                              f"90 % coverage {coverage:.2f}")
-    ax.figure.savefig(args.out, dpi=120)
-    print(f"plot written to {args.out}")
+    print(f"plot written to {save_figure(ax.figure, args.out, DEFAULT_OUT, dpi=120)}")
 
 
 if __name__ == "__main__":

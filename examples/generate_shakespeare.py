@@ -18,7 +18,7 @@ temperatures 0.5 and 0.8 and with top-p 0.9, and where the PNG went::
     --- temperature 0.5 ---
     ROMEO:
     ...
-    training curves written to training_curves_shakespeare.png
+    training curves written to .../training_curves_shakespeare.png
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ import argparse
 
 from sk_rnn import TextGenerator
 from sk_rnn.datasets import load_tiny_shakespeare
-from sk_rnn.plotting import plot_training_curves
+from sk_rnn.plotting import plot_training_curves, save_figure
+
+DEFAULT_OUT = "training_curves_shakespeare.png"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,7 +42,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="training epochs (default: the estimator's)")
     parser.add_argument("--n-chars", type=int, default=None,
                         help="use only the first N characters of each part (a quick run)")
-    parser.add_argument("--out", default="training_curves_shakespeare.png", help="PNG to write")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"image file to write (a folder gets {DEFAULT_OUT}; no suffix: .png)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: 20,000 characters, a tiny model, 1 epoch, "
                              "short samples")
@@ -69,8 +72,8 @@ def main(argv: list[str] | None = None) -> None:
 
     ax = plot_training_curves(model)
     ax.set_ylabel("cross-entropy (nats per character)")
-    ax.figure.savefig(args.out, dpi=120, bbox_inches="tight")
-    print(f"\ntraining curves written to {args.out}")
+    path = save_figure(ax.figure, args.out, DEFAULT_OUT, dpi=120, bbox_inches="tight")
+    print(f"\ntraining curves written to {path}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ reviews with their predicted polarity, and where the PNG went::
     cell_type  cv_accuracy  cv_std  fit_seconds  rank
     ...
     best cell: gru  test accuracy: 0.7...
-    training curves written to training_curves_sentiment.png
+    training curves written to .../training_curves_sentiment.png
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_sp
 
 from sk_rnn import RNNClassifier
 from sk_rnn.datasets import load_movie_reviews
-from sk_rnn.plotting import plot_training_curves
+from sk_rnn.plotting import plot_training_curves, save_figure
+
+DEFAULT_OUT = "training_curves_sentiment.png"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n-jobs", type=int, default=1, help="parallel fits of the search")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: 400 reviews, 2 folds, a tiny model, 1 epoch")
-    parser.add_argument("--out", default="training_curves_sentiment.png", help="PNG to write")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"image file to write (a folder gets {DEFAULT_OUT}; no suffix: .png)")
     args = parser.parse_args(argv)
 
     texts, labels = load_movie_reviews(data_home=args.data_home, return_X_y=True)
@@ -93,8 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     ax = plot_training_curves(best)
     ax.set_title(f"best cell ({search.best_params_['cell_type']}) refitted on the training part")
     ax.set_ylabel("log-loss")
-    ax.figure.savefig(args.out, dpi=120)
-    print(f"training curves written to {args.out}")
+    path = save_figure(ax.figure, args.out, DEFAULT_OUT, dpi=120)
+    print(f"training curves written to {path}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ messages with their predicted label, and where the PNG went; a full run printed:
       ham  (true ham )  'Morning only i can ok.'
       spam (true spam)  'Your B4U voucher w/c 27/03 is MARSMS. Log onto www.B4Utel...'
     ...
-    training curves written to training_curves_spam.png
+    training curves written to .../training_curves_spam.png
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from sklearn.model_selection import train_test_split
 
 from sk_rnn import RNNClassifier
 from sk_rnn.datasets import load_sms_spam
-from sk_rnn.plotting import plot_training_curves
+from sk_rnn.plotting import plot_training_curves, save_figure
+
+DEFAULT_OUT = "training_curves_spam.png"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -49,7 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-epochs", type=int, default=30, help="training epochs (at most)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: 600 messages, a tiny model, 2 epochs")
-    parser.add_argument("--out", default="training_curves_spam.png", help="PNG to write")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"image file to write (a folder gets {DEFAULT_OUT}; no suffix: .png)")
     args = parser.parse_args(argv)
 
     texts, labels = load_sms_spam(data_home=args.data_home, return_X_y=True)
@@ -81,8 +84,8 @@ def main(argv: list[str] | None = None) -> None:
     ax = plot_training_curves(model)
     ax.set_title("RNNClassifier on SMS spam")
     ax.set_ylabel("log-loss")
-    ax.figure.savefig(args.out, dpi=120)
-    print(f"training curves written to {args.out}")
+    path = save_figure(ax.figure, args.out, DEFAULT_OUT, dpi=120)
+    print(f"training curves written to {path}")
 
 
 if __name__ == "__main__":

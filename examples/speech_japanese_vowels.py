@@ -19,7 +19,7 @@ PNG went::
     7-29 frames per utterance, 9 speakers
     test accuracy 0.981 (GRU, 24 epochs)
     ...
-    confusion matrix written to confusion_japanese_vowels.png
+    confusion matrix written to .../confusion_japanese_vowels.png
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score
 from sktime.datasets import load_japanese_vowels
 
 from sk_rnn import RNNClassifier
+from sk_rnn.plotting import save_figure
+
+DEFAULT_OUT = "confusion_japanese_vowels.png"
 
 
 def _to_arrays(X) -> list[np.ndarray]:
@@ -46,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-epochs", type=int, default=40, help="training epochs (at most)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: 90 training utterances, a tiny model, 2 epochs")
-    parser.add_argument("--out", default="confusion_japanese_vowels.png", help="PNG to write")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"image file to write (a folder gets {DEFAULT_OUT}; no suffix: .png)")
     args = parser.parse_args(argv)
 
     X_train, y_train = load_japanese_vowels(split="train")
@@ -77,8 +81,8 @@ def main(argv: list[str] | None = None) -> None:
                           f"{accuracy_score(y_test, y_pred):.3f}")
     display.ax_.set_xlabel("predicted speaker")
     display.ax_.set_ylabel("true speaker")
-    display.figure_.savefig(args.out, dpi=120, bbox_inches="tight")
-    print(f"confusion matrix written to {args.out}")
+    path = save_figure(display.figure_, args.out, DEFAULT_OUT, dpi=120, bbox_inches="tight")
+    print(f"confusion matrix written to {path}")
 
 
 if __name__ == "__main__":

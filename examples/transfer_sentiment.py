@@ -22,7 +22,7 @@ It prints::
     random init  test accuracy 0.7...
     pretrained   test accuracy 0.8...
     partial_fit  test accuracy 0.7... (9 chunks x ... passes)
-    accuracy chart written to transfer_sentiment.png
+    accuracy chart written to .../transfer_sentiment.png
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ from sklearn.model_selection import train_test_split
 
 from sk_rnn import RNNClassifier, TextGenerator
 from sk_rnn.datasets import load_brown, load_movie_reviews, load_movie_reviews_v2
+from sk_rnn.plotting import save_figure
+
+DEFAULT_OUT = "transfer_sentiment.png"
 
 
 def stream_chunks(path: Path, chunksize: int):
@@ -56,7 +59,8 @@ def main(argv: list[str] | None = None) -> None:
                              "missing)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: a slice of each corpus and tiny models")
-    parser.add_argument("--out", default="transfer_sentiment.png", help="PNG to write")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"image file to write (a folder gets {DEFAULT_OUT}; no suffix: .png)")
     args = parser.parse_args(argv)
 
     unlabelled = (load_movie_reviews_v2(data_home=args.data_home).data
@@ -113,9 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     for i, value in enumerate(accuracy.values()):
         ax.text(value + 0.005, i, f"{value:.3f}", va="center")
     fig.tight_layout()
-    out = Path(args.out)
-    fig.savefig(out, dpi=100)
-    print(f"accuracy chart written to {out}")
+    print(f"accuracy chart written to {save_figure(fig, args.out, DEFAULT_OUT, dpi=100)}")
 
 
 if __name__ == "__main__":

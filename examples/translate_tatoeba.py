@@ -16,7 +16,7 @@ their translations and where the PNG went::
     ... training pairs, ... epochs; BLEU on ... held-out sentences: 4...
       'i am at home .'                 -> 'je suis a la maison .'
     ...
-    attention heat map written to attention_tatoeba.png
+    attention heat map written to .../attention_tatoeba.png
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from sklearn.model_selection import train_test_split
 
 from sk_rnn import Seq2SeqTranslator
 from sk_rnn.datasets import load_tatoeba_pairs
-from sk_rnn.plotting import plot_attention
+from sk_rnn.plotting import plot_attention, save_figure
+
+DEFAULT_OUT = "attention_tatoeba.png"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-epochs", type=int, default=20, help="training epochs")
     parser.add_argument("--n-pairs", type=int, default=None,
                         help="use only the first N pairs (a quick run)")
-    parser.add_argument("--out", default="attention_tatoeba.png", help="PNG to write")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"image file to write (a folder gets {DEFAULT_OUT}; no suffix: .png)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: 400 pairs, a tiny model, 8 epochs, beam size 2")
     args = parser.parse_args(argv)
@@ -77,8 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     weights, source, target = model.predict_attention(sentence, return_tokens=True)
     ax = plot_attention(weights, source, target)
     ax.set_title(f"{sentence} -> {model.translate(sentence)}")
-    ax.figure.savefig(args.out, dpi=120, bbox_inches="tight")
-    print(f"attention heat map written to {args.out}")
+    path = save_figure(ax.figure, args.out, DEFAULT_OUT, dpi=120, bbox_inches="tight")
+    print(f"attention heat map written to {path}")
 
 
 if __name__ == "__main__":

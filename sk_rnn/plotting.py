@@ -12,21 +12,29 @@ matplotlib is an optional dependency (``pip install matplotlib``, or the ``examp
 extra); it is imported only when a function is called. The functions never call
 ``plt.show()``: each returns the matplotlib :class:`~matplotlib.axes.Axes` it drew on, so
 the figure can be shown, changed or saved (``ax.figure.savefig("forecast.png")``).
+:func:`save_figure` saves a figure by the rule of the example scripts' ``--out`` option
+(a folder gets a default file name, ``.png`` is added to a name without an image suffix,
+missing folders are created) and returns the path it wrote.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError
 
+from .text import JOINER
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-__all__ = ["plot_forecast", "plot_training_curves", "plot_attention"]
+__all__ = ["plot_forecast", "plot_training_curves", "plot_attention", "save_figure"]
 
 _MATPLOTLIB_MISSING = "plotting needs matplotlib: pip install matplotlib"
 
@@ -41,6 +49,10 @@ _METRIC_COLORS = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78a3", "#ca916
 _MARKER_SIZE = 4
 _MAX_LABELLED_EPOCHS = 10  # up to this many epochs, each gets its own tick
 _MIN_EPOCH_PAD = 0.25  # x room (in epochs) either side of the first and last epoch
+# How plot_attention labels the joiner (U+FFED, which DejaVu Sans, matplotlib's default
+# font, cannot draw): the middle dot is in every font matplotlib ships.
+_JOINER_LABEL = "\u00b7"
+_DEFAULT_SUFFIX = ".png"
 
 
 def _pyplot() -> Any:
@@ -450,6 +462,11 @@ def _epoch_axis(ax: Axes, epochs: list[Any]) -> None:
 # ---------------------------------------------------------------------------------------
 
 
+def _token_label(token: Any) -> str:
+    """A token as a tick label: the joiner, which the default font lacks, as a middle dot."""
+    return str(token).replace(JOINER, _JOINER_LABEL)
+
+
 def plot_attention(
     weights: Any,
     source_tokens: Sequence[Any],
@@ -466,9 +483,11 @@ def plot_attention(
         ``weights[i, j]`` is the attention target token ``i`` pays to source token ``j``.
         A torch tensor is accepted (it is detached and moved to the CPU).
     source_tokens : sequence
-        The ``source_length`` source tokens, the labels of the columns (x axis).
+        The ``source_length`` source tokens, the labels of the columns (x axis). See Notes
+        for how tokens are labelled.
     target_tokens : sequence
-        The ``target_length`` target tokens, the labels of the rows (y axis).
+        The ``target_length`` target tokens, the labels of the rows (y axis). See Notes
+        for how tokens are labelled.
     ax : matplotlib.axes.Axes, optional
         The axes to draw on; by default a new figure is created. A colour bar is added
         beside it.
@@ -488,6 +507,16 @@ def plot_attention(
         columns (source axis) differs from the number of target or source tokens, or it
         is empty (the attention of an empty translation).
 
+    Notes
+    -----
+    A token is labelled ``str(token)``, except that the joiner :data:`sk_rnn.text.JOINER`
+    (``"\\uffed"``, HALFWIDTH BLACK SQUARE), which marks punctuation glued to its
+    neighbour in the tokens of :meth:`~sk_rnn.Seq2SeqTranslator.predict_attention`, is
+    shown as a middle dot ``"·"``: matplotlib's default font (DejaVu Sans) has no glyph
+    for the joiner and would draw an empty box, with a "missing from font" warning. So
+    ``"\\uffed,"`` (a comma glued to the word before) is labelled ``"·,"`` and
+    ``"\\uffed-\\uffed"`` (a hyphen glued on both sides) ``"·-·"``.
+
     Examples
     --------
     >>> import numpy as np
@@ -496,12 +525,15 @@ def plot_attention(
     >>> ax = plot_attention(weights, ["hello", "world"], ["bonjour", "le", "monde"])
     >>> [label.get_text() for label in ax.get_xticklabels()]
     ['hello', 'world']
+    >>> ax = plot_attention(weights[:, :1], ["hi"], ["salut", "\\uffed-\\uffed", "\\uffed!"])
+    >>> [label.get_text() for label in ax.get_yticklabels()]
+    ['salut', '·-·', '·!']
     """
     if hasattr(weights, "detach"):  # a torch tensor
         weights = weights.detach().cpu().numpy()
     weights = np.asarray(weights, dtype=float)
-    source_tokens = [str(token) for token in source_tokens]
-    target_tokens = [str(token) for token in target_tokens]
+    source_tokens = [_token_label(token) for token in source_tokens]
+    target_tokens = [_token_label(token) for token in target_tokens]
     if weights.ndim != 2:
         raise ValueError(
             "weights must be 2-dimensional, of shape (target_length, source_length); "
@@ -543,3 +575,84 @@ def plot_attention(
     ax.set_ylabel("target")
     ax.figure.colorbar(image, ax=ax, label="attention weight")
     return ax
+
+
+# ---------------------------------------------------------------------------------------
+# save_figure
+# ---------------------------------------------------------------------------------------
+
+
+def save_figure(
+    fig: Figure,
+    out: str | os.PathLike[str],
+    default_name: str,
+    **savefig_kwargs: Any,
+) -> Path:
+    """Save a figure where ``out`` says, and return the path of the file written.
+
+    This is the rule of the ``--out`` option of every script in ``examples/``:
+
+    - ``out`` is the path of the file to write; an existing file is overwritten;
+    - if ``out`` is an existing folder, or ends with a path separator (``"plots/"``),
+      the file is ``default_name`` inside that folder, so that several scripts given the
+      same folder write different files;
+    - if the file name has no suffix matplotlib can write (``"plots/run"``, or
+      ``"run.v2"``), ``".png"`` is appended, and the path returned says so (matplotlib
+      itself would silently append its default format to the first and fail, after the
+      work, on the second); otherwise the suffix chooses the format (``".pdf"``,
+      ``".svg"``, ``".jpg"``, ... in any case);
+    - a leading ``~`` is expanded, and missing parent folders are created.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to save (``ax.figure`` for the axes a plotting function returns).
+    out : str or path-like
+        The file, or the folder, to write to.
+    default_name : str
+        The file name to write inside a folder, such as ``"forecast_airline.png"``: a plain
+        file name, without folders.
+    **savefig_kwargs
+        Passed to :meth:`matplotlib.figure.Figure.savefig` (``dpi``, ``bbox_inches``...).
+
+    Returns
+    -------
+    path : pathlib.Path
+        The absolute path of the file written, symbolic links resolved: print it to tell
+        where the figure went.
+
+    Raises
+    ------
+    ValueError
+        If ``default_name`` is empty or holds a folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from matplotlib.figure import Figure
+    >>> from sk_rnn.plotting import save_figure
+    >>> fig = Figure()
+    >>> _ = fig.subplots().plot([1, 3, 2])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     first = save_figure(fig, folder, "curve.png")  # an existing folder
+    ...     second = save_figure(fig, Path(folder) / "new" / "run", "curve.png", dpi=50)
+    ...     print(first.relative_to(Path(folder).resolve()),
+    ...           second.relative_to(Path(folder).resolve()))
+    curve.png new/run.png
+    """
+    if not default_name or Path(default_name).name != default_name:
+        raise ValueError(
+            f"default_name must be a plain file name such as 'plot.png', got {default_name!r}."
+        )
+    text = os.fspath(out)
+    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    path = Path(text).expanduser()
+    if text.endswith(separators) or path.is_dir():
+        path = path / default_name
+    formats = fig.canvas.get_supported_filetypes()
+    if path.suffix[1:].lower() not in formats:
+        path = path.with_name(path.name + _DEFAULT_SUFFIX)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, **savefig_kwargs)
+    return path.resolve()

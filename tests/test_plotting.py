@@ -4,7 +4,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import os  # noqa: E402
 import sys  # noqa: E402
+import warnings  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -17,7 +19,13 @@ from sklearn.exceptions import NotFittedError  # noqa: E402
 from skorch.history import History  # noqa: E402
 from sktime.datasets import load_airline  # noqa: E402
 
-from sk_rnn.plotting import plot_attention, plot_forecast, plot_training_curves  # noqa: E402
+from sk_rnn.plotting import (  # noqa: E402
+    plot_attention,
+    plot_forecast,
+    plot_training_curves,
+    save_figure,
+)
+from sk_rnn.text import JOINER, spaced_word_tokenize  # noqa: E402
 
 N_TEST = 12
 
@@ -375,3 +383,104 @@ def test_plot_attention_shape_errors():
         plot_attention(np.ones(3), ["a", "b", "c"], ["x"])
     with pytest.raises(ValueError, match=r"weights is empty \(shape \(0, 2\)\).*empty translation"):
         plot_attention(np.ones((0, 2)), ["a", "b"], [])
+
+
+def test_plot_attention_shows_joiners_without_missing_glyphs():
+    source = spaced_word_tokenize("Well, it's a well-known fact!")
+    target = [JOINER + ",", JOINER + "-" + JOINER, "fait", 7]
+    assert JOINER + "," in source and JOINER + "-" + JOINER in source
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ax = plot_attention(np.full((len(target), len(source)), 0.5), source, target)
+        ax.figure.canvas.draw()  # the text is laid out (and glyphs looked up) here
+    glyph_warnings = [str(w.message) for w in caught
+                      if "missing from font" in str(w.message) or "Glyph" in str(w.message)]
+    assert glyph_warnings == []
+    # as the docstring says: the joiner is shown as a middle dot, the rest as str(token)
+    shown_source = [label.get_text() for label in ax.get_xticklabels()]
+    assert shown_source == [token.replace(JOINER, "\u00b7") for token in source]
+    assert "\u00b7," in shown_source and "\u00b7-\u00b7" in shown_source
+    assert [label.get_text() for label in ax.get_yticklabels()] == [
+        "\u00b7,", "\u00b7-\u00b7", "fait", "7"
+    ]
+
+
+# ----------------------------------------------------------------------------- save_figure
+
+
+@pytest.fixture
+def figure():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([1, 3, 2])
+    return fig
+
+
+def _is_png(path):
+    return path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_save_figure_file_path(figure, tmp_path):
+    out = tmp_path / "chart.png"
+    written = save_figure(figure, out, "default.png", dpi=50)
+    assert written == out.resolve() and written.is_absolute()
+    assert _is_png(written)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.png"]
+    save_figure(figure, str(out), "default.png")  # an existing file is overwritten
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.png"]
+
+
+def test_save_figure_folder_gets_the_default_name(figure, tmp_path):
+    written = save_figure(figure, tmp_path, "forecast.png")  # an existing folder
+    assert written == (tmp_path / "forecast.png").resolve()
+    assert _is_png(written)
+    # two scripts given the same folder write two files
+    other = save_figure(figure, str(tmp_path), "attention.png")
+    assert other != written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["attention.png", "forecast.png"]
+
+
+def test_save_figure_trailing_separator_makes_a_folder(figure, tmp_path):
+    written = save_figure(figure, f"{tmp_path / 'new' / 'plots'}{os.sep}", "curves.png")
+    assert written == (tmp_path / "new" / "plots" / "curves.png").resolve()
+    assert _is_png(written)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("run", "run.png"), ("run.v2", "run.v2.png"), (".hidden", ".hidden.png"),
+     ("run.png", "run.png")],
+)
+def test_save_figure_appends_png_without_an_image_suffix(figure, tmp_path, name, expected):
+    written = save_figure(figure, tmp_path / "missing" / name, "default.png")
+    assert written == (tmp_path / "missing" / expected).resolve()  # parent created
+    assert _is_png(written)
+    assert [p.name for p in written.parent.iterdir()] == [expected]
+
+
+def test_save_figure_other_formats_by_suffix(figure, tmp_path):
+    pdf = save_figure(figure, tmp_path / "chart.PDF", "default.png")
+    assert pdf.name == "chart.PDF"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    svg = save_figure(figure, tmp_path / "chart.svg", "default.png")
+    assert b"<svg" in svg.read_bytes()[:1000]
+
+
+def test_save_figure_expands_user(figure, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    written = save_figure(figure, "~/plots/", "curves.png")
+    assert written == (tmp_path / "plots" / "curves.png").resolve()
+    assert written.is_file()
+
+
+def test_save_figure_relative_path_is_resolved(figure, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    written = save_figure(figure, "chart", "default.png")
+    assert written == tmp_path.resolve() / "chart.png"
+    assert written.is_file()
+
+
+@pytest.mark.parametrize("default_name", ["", "plots/curves.png", "."])
+def test_save_figure_rejects_a_default_name_with_folders(figure, tmp_path, default_name):
+    with pytest.raises(ValueError, match="default_name must be a plain file name"):
+        save_figure(figure, tmp_path, default_name)
+    assert list(tmp_path.iterdir()) == []
