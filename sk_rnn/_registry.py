@@ -65,6 +65,7 @@ MODULES: tuple[str, ...] = (
     "sk_rnn._sequences",
     "sk_rnn._streams",
     "sk_rnn._windows",
+    "sk_rnn.nn.distillation",
     "sk_rnn.nn.encoder",
     "sk_rnn.nn.forecasting",
     "sk_rnn.nn.language_model",

@@ -37,7 +37,7 @@ from ._transfer import (
     read_pretrained,
 )
 from ._typing import ArrayLike, EmbeddingsLike, RandomStateLike
-from .nn import POOLINGS, SequenceModel
+from .nn import POOLINGS, DistillationLoss, SequenceModel, soften
 from .text import (
     UNK_ID,
     VECTORIZER,
@@ -901,6 +901,44 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
                 self._ngram_C, self._ngram_share,
             ))],
         )
+
+    def _fit_soft_targets(self, X, proba: np.ndarray, classes: np.ndarray, y=None, *,
+                          temperature: float, alpha: float) -> RNNClassifier:
+        """Fit on a teacher's class probabilities (knowledge distillation).
+
+        Used by :func:`sk_rnn.compression.distill`. The loss is
+        :class:`~sk_rnn.nn.DistillationLoss` on ``proba`` at ``temperature``, mixed
+        (weight ``1 - alpha``) with the cross-entropy on ``y`` where labels are given;
+        without ``y`` the teacher's most probable class stands in for the label wherever
+        one is needed (stratified hold-out, class weights, the n-gram path).
+        """
+        return self._fit_cleanly(self._fit_on_soft_targets, X, proba, classes, y,
+                                 temperature, alpha)
+
+    def _fit_on_soft_targets(self, X, proba, classes, y, temperature, alpha):
+        sequences = self._prepare_fit(X, proba)
+        self._check_y_length(proba, sequences)
+        self._set_classes(np.asarray(classes), "the teacher's classes_")
+        if y is None:
+            hard, alpha = np.asarray(proba).argmax(axis=1), 1.0
+        else:
+            y = self._check_labels(y, sequences)
+            hard = np.searchsorted(self.classes_, y)
+            known = (hard < len(self.classes_)) & (
+                self.classes_[np.minimum(hard, len(self.classes_) - 1)] == y)
+            if not known.all():
+                raise ValueError(
+                    f"y holds labels the teacher does not know: "
+                    f"{sorted(set(np.asarray(y)[~known].tolist()))[:5]}; its classes are "
+                    f"{self.classes_.tolist()}."
+                )
+        target = np.column_stack([soften(proba, temperature), hard]).astype(np.float32)
+        args = self._model_args(self.classes_[hard], hard, sequences)
+        args["criterion"] = DistillationLoss
+        args["criterion_params"] = {**args["criterion_params"],
+                                    "temperature": float(temperature), "alpha": float(alpha)}
+        self._fit_model(sequences, target, **args)
+        return self
 
     def partial_fit(self, X: ArrayLike, y: ArrayLike,
                     classes: ArrayLike | None = None) -> RNNClassifier:

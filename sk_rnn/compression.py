@@ -12,6 +12,11 @@ estimator passed in is left untouched. ``fit`` on the copy trains a fresh float 
   weight matrix (per matrix, L1 criterion). The tensors stay dense: the model becomes
   sparse, not faster, and compresses well (``model_size(..., compressed=True)``).
 
+- :func:`distill` trains a smaller *student* of the same class on a fitted teacher's
+  outputs over data that may be unlabelled (knowledge distillation): fewer hidden units,
+  a narrower embedding or a capped vocabulary make dense matrices smaller, which is what
+  makes a recurrent network faster on a CPU.
+
 ``benchmarks/bench_compression.py`` measures the accuracy, size and predict time of both
 against the float model; its results are in ``benchmarks/RESULTS.md``.
 """
@@ -25,14 +30,16 @@ import zlib
 from numbers import Real
 from typing import TypeVar
 
+import numpy as np
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
 from ._base import RNNTrainingMixin
 from ._registry import is_quantized, stepwise_rnns
 
-__all__ = ["model_size", "prune", "quantize"]
+__all__ = ["distill", "model_size", "prune", "quantize"]
 
 Estimator = TypeVar("Estimator")
 
@@ -264,3 +271,134 @@ def model_size(estimator: RNNTrainingMixin, *, compressed: bool = False) -> int:
         torch.save(module.state_dict(), buffer)
     data = buffer.getvalue()
     return len(zlib.compress(data, 6)) if compressed else len(data)
+
+
+def distill(
+    teacher: Estimator,
+    X,
+    y=None,
+    *,
+    student: Estimator | None = None,
+    temperature: float = 2.0,
+    alpha: float = 0.5,
+    **student_params,
+) -> Estimator:
+    """Train a smaller student of the teacher's class on the teacher's outputs over ``X``.
+
+    Knowledge distillation (Hinton, Vinyals & Dean, 2015): the student learns the
+    teacher's class probabilities, softened by ``temperature``, so it sees how the teacher
+    ranks every class, not only which one wins. ``X`` may be unlabelled and larger than
+    the teacher's labelled training set; with labels ``y`` the loss mixes in the usual
+    cross-entropy. The student is a fresh estimator of the teacher's class: the teacher's
+    parameters with ``student_params`` on top (``hidden_size``, ``embedding_dim``,
+    ``bidirectional``, ``cell_type``, ``vectorizer__max_features``, ...), or ``student``.
+    On a CPU, a smaller hidden size or embedding is what makes ``predict`` faster.
+
+    Supported teachers: :class:`~sk_rnn.RNNClassifier` (soft targets) and
+    :class:`~sk_rnn.RNNRegressor` (the teacher's predictions as targets, mixed with ``y``
+    where given: ``alpha * teacher + (1 - alpha) * y``). Not supported yet:
+    ``TextGenerator`` (next-token distributions), ``Seq2SeqTranslator`` and
+    ``RNNForecaster``.
+
+    Parameters
+    ----------
+    teacher : fitted RNNClassifier or RNNRegressor
+        Left unchanged; may be quantized.
+    X : array-like
+        Inputs of the kind the teacher was fitted on (texts, token ids or numeric
+        sequences); the student learns its own vocabulary or scaling from them.
+    y : array-like of shape (n_samples,) or None, default=None
+        True targets for ``X``, if there are any.
+    student : unfitted estimator of the teacher's class or None, default=None
+        The student's parameters (cloned, never modified); None starts from the
+        teacher's parameters. ``student_params`` are set on top either way.
+    temperature : float > 0, default=2.0
+        Classifier only: softens the teacher's probabilities (1 keeps them).
+    alpha : float in [0, 1], default=0.5
+        Weight of the teacher's outputs against ``y``; ignored without ``y`` (the
+        teacher's outputs are the only targets).
+    **student_params
+        Parameters of the student, such as ``hidden_size=32``.
+
+    Returns
+    -------
+    student : fitted estimator of the teacher's class
+        ``distillation_`` records the teacher's class, the temperature, ``alpha`` and
+        whether labels were used. ``warm_start`` and ``pretrained`` are off: the student
+        starts from fresh weights.
+
+    Raises
+    ------
+    TypeError
+        If ``teacher`` is not a fitted RNNClassifier or RNNRegressor, or ``student`` is of
+        another class.
+    ValueError
+        If ``X`` is of another input kind than the teacher saw, ``temperature`` or
+        ``alpha`` is out of range, or a student parameter is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_rnn import RNNClassifier
+    >>> from sk_rnn.compression import distill
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(60, 8, 2)).astype(np.float32)
+    >>> y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+    >>> teacher = RNNClassifier(hidden_size=16, max_epochs=2, random_state=0).fit(X, y)
+    >>> student = distill(teacher, X, hidden_size=4, max_epochs=2)
+    >>> student.hidden_size, student.predict(X).shape
+    (4, (60,))
+    """
+    from ._sequences import infer_input_kind
+    from .classification import RNNClassifier, RNNRegressor
+
+    if not isinstance(teacher, (RNNClassifier, RNNRegressor)):
+        raise TypeError(
+            "distill(teacher, X): teacher must be a fitted RNNClassifier or RNNRegressor, "
+            f"found {type(teacher).__name__}"
+            + (" (distilling its next-token distributions is not supported yet)."
+               if type(teacher).__name__ == "TextGenerator" else ".")
+        )
+    _fitted_module(teacher, "distill")
+    if student is not None and type(student) is not type(teacher):
+        raise TypeError(
+            f"distill(teacher, X, student=...): the student must be a "
+            f"{type(teacher).__name__} like the teacher, found {type(student).__name__}: "
+            "a student learns the teacher's outputs through the same kind of head."
+        )
+    if isinstance(temperature, bool) or not isinstance(temperature, Real) or not (
+            0 < temperature < float("inf")):
+        raise ValueError(
+            f"distill(temperature=...): temperature must be a positive number, found "
+            f"{temperature!r}."
+        )
+    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 <= alpha <= 1:
+        raise ValueError(
+            f"distill(alpha=...): alpha must be a number in [0, 1] (the weight of the "
+            f"teacher's outputs against y), found {alpha!r}."
+        )
+    kind = infer_input_kind(X)
+    if kind != teacher.input_kind_:
+        raise ValueError(
+            f"distill(teacher, X): X holds {kind!r} input, but the teacher was fitted on "
+            f"{teacher.input_kind_!r} input; distil on inputs of the kind the teacher reads."
+        )
+    base = teacher if student is None else student
+    new = clone(base).set_params(warm_start=False, pretrained=None, **student_params)
+    labelled = y is not None
+    if isinstance(teacher, RNNClassifier):
+        new._fit_soft_targets(X, teacher.predict_proba(X), teacher.classes_, y,
+                              temperature=float(temperature), alpha=float(alpha))
+    else:
+        targets = np.asarray(teacher.predict(X), dtype=np.float64)
+        if labelled:
+            y_array = np.asarray(y, dtype=np.float64).reshape(targets.shape)
+            targets = alpha * targets + (1 - alpha) * y_array
+        new.fit(X, targets)
+    new.distillation_ = {
+        "teacher": type(teacher).__name__,
+        "temperature": float(temperature),
+        "alpha": float(alpha) if labelled else 1.0,
+        "labelled": labelled,
+    }
+    return new

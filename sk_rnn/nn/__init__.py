@@ -1,6 +1,7 @@
 """PyTorch modules behind the estimators."""
 
 from .conv import ConvFrontEnd
+from .distillation import DistillationLoss, soften
 from .encoder import CELLS, SequenceEncoder, SequenceModel, make_rnn
 from .forecasting import (
     DISTRIBUTIONS,
@@ -22,6 +23,7 @@ __all__ = [
     "SequenceCrossEntropy",
     "CELLS",
     "ConvFrontEnd",
+    "DistillationLoss",
     "DISTRIBUTIONS",
     "HEADS",
     "ForecastHead",
@@ -37,4 +39,5 @@ __all__ = [
     "SequencePooling",
     "length_mask",
     "make_rnn",
+    "soften",
 ]
