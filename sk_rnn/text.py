@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import islice
+from itertools import chain, islice, repeat
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
@@ -480,8 +480,10 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         for text in self._normalize(texts):
             if lazy and tokenize is char_tokenize:
                 tokens = list(text[:limit])
-            elif lazy:
+            elif lazy and len(text) > limit:
                 tokens = [m.group() for m in islice(_WORD_PATTERN.finditer(text), limit)]
+            elif lazy:  # no more tokens than characters: findall is faster than finditer
+                tokens = _WORD_PATTERN.findall(text)
             else:
                 tokens = tokenize(text)
                 if not isinstance(tokens, list):
@@ -577,10 +579,15 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
                 out[i] = _char_ids(text[:limit] if limit is not None else text, keys, ids,
                                    dtype)
             return out
-        for i, tokens in enumerate(self._tokenize(texts, limit)):
-            # `or UNK_ID`: a literal "<pad>" in a text is a word, never the padding id 0
-            ids = (vocab.get(t, UNK_ID) or UNK_ID for t in tokens)
-            out[i] = np.fromiter(ids, dtype, len(tokens))
+        tokens = self._tokenize(texts, limit)
+        lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
+        flat = chain.from_iterable(tokens)
+        n = int(lengths.sum())
+        # one C-level lookup over every token (dict.get through map), then split
+        ids = np.fromiter(map(vocab.get, flat, repeat(UNK_ID, n)), dtype, n)
+        ids[ids == PAD_ID] = UNK_ID  # a literal "<pad>" in a text is a word, not padding
+        for i, part in enumerate(np.split(ids, np.cumsum(lengths)[:-1])):
+            out[i] = part.copy()  # its own array, not a view that keeps every text alive
         return out
 
     def inverse_transform(self, X: ArrayLike) -> list[list[str]]:
