@@ -28,6 +28,7 @@ quantised under each of PyTorch's quantised engines (``x86``, ``fbgemm``, ``oned
 from __future__ import annotations
 
 import statistics
+import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,11 +36,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from _common import Timer, base_parser, machine, set_threads, write_result
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, train_test_split
 
+import sk_rnn
 from sk_rnn import RNNClassifier
 from sk_rnn._sequences import length_batches
-from sk_rnn.compression import model_size, prune, quantize
+from sk_rnn.compression import distill, model_size, prune, quantize
 from sk_rnn.datasets import load_movie_reviews
 from sk_rnn.nn.encoder import SequenceEncoder
 
@@ -59,6 +61,50 @@ def packed_path(enabled: bool):
         SequenceEncoder._run_unpacked = original
 
 
+#: Distilled students (``compression.distill`` on the training fold, with its labels):
+#: fewer hidden units, one or two directions; a 64-d embedding over at most 10,000 words
+#: for all (fixed before any measurement, not tuned).
+STUDENT_BASE = {"embedding_dim": 64, "vectorizer__max_features": 10_000}
+STUDENTS = {
+    "student h32 bi": {"hidden_size": 32, "bidirectional": True},
+    "student h32 uni": {"hidden_size": 32, "bidirectional": False},
+    "student h16 bi": {"hidden_size": 16, "bidirectional": True},
+    "student h16 uni": {"hidden_size": 16, "bidirectional": False},
+}
+
+
+def _variants(model, X_train, y_train, args, seed: int) -> dict:
+    """name -> (estimator, packed) of every compressed variant of ``model``."""
+    with warnings.catch_warnings():  # torch.ao.quantization's deprecation notices
+        warnings.simplefilter("ignore")
+        variants = {"float32": (model, False), "int8": (quantize(model), False),
+                    f"pruned {args.amount:.0%}": (prune(model, args.amount), False)}
+        if args.students:
+            for name, params in STUDENTS.items():
+                set_threads(args.fit_threads)
+                with Timer() as timer:
+                    student = distill(model, X_train, y_train, random_state=seed,
+                                      **STUDENT_BASE, **params)
+                student.fit_seconds_ = timer.seconds
+                variants[name] = (student, False)
+            variants["student h32 uni + int8"] = (
+                quantize(variants["student h32 uni"][0]), False)
+    if args.packed:
+        variants["float32, packed (before)"] = (model, True)
+    return variants
+
+
+def _file_kib(estimator) -> float:
+    """KiB of the file ``sk_rnn.save`` writes; NaN where it refuses the model."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.skrnn"
+        try:
+            sk_rnn.save(estimator, path)
+        except TypeError:  # int8 layers: not in the safe format yet
+            return float("nan")
+        return path.stat().st_size / 1024
+
+
 def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--fit-threads", type=int, default=2, help="torch threads for fit")
@@ -68,68 +114,101 @@ def main() -> None:
                         help="also time float through the packed path (before)")
     parser.add_argument("--engines", action="store_true",
                         help="also time the network alone under each quantised engine")
+    parser.add_argument("--students", action="store_true",
+                        help="also distil smaller students (compression.distill)")
+    parser.add_argument("--folds", type=int, default=0,
+                        help="accuracy over this many stratified folds (shuffle, "
+                             "random_state 0; timing on the first); 0: one 80/20 split")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the fit")
     parser.add_argument("--out", type=Path, default=None, help="append JSON lines here")
     args = parser.parse_args()
 
     texts, labels = load_movie_reviews(data_home=args.data_home, return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        texts, labels, test_size=0.2, stratify=labels, random_state=0
-    )
-    set_threads(args.fit_threads)
-    with Timer() as fit_timer:
-        model = RNNClassifier(random_state=args.seed, device="cpu").fit(X_train, y_train)
-    print(f"fit {fit_timer.seconds:.1f} s, {model.n_iter_} epochs, "
-          f"{len(X_train):,} train / {len(X_test):,} test reviews")
+    texts, labels = np.asarray(texts, dtype=object), np.asarray(labels)
+    if args.folds:
+        splits = list(StratifiedKFold(args.folds, shuffle=True, random_state=0)
+                      .split(texts, labels))
+    else:
+        splits = [train_test_split(np.arange(len(texts)), test_size=0.2, stratify=labels,
+                                   random_state=0)]
+    accuracies: dict[str, list[float]] = {}
+    for fold, (train, test) in enumerate(splits):
+        X_train, X_test = texts[train].tolist(), texts[test].tolist()
+        y_train, y_test = labels[train], labels[test]
+        set_threads(args.fit_threads)
+        with Timer() as fit_timer:
+            model = RNNClassifier(random_state=args.seed, device="cpu").fit(X_train, y_train)
+        print(f"fold {fold}: fit {fit_timer.seconds:.1f} s, {model.n_iter_} epochs, "
+              f"{len(X_train):,} train / {len(X_test):,} test reviews", flush=True)
+        variants = _variants(model, X_train, y_train, args, args.seed)
+        set_threads(1)
+        predictions = {}
+        for name, (estimator, packed) in variants.items():  # warm-up, and the predictions
+            with packed_path(packed):
+                predictions[name] = estimator.predict(X_test)
+            accuracies.setdefault(name, []).append(float(np.mean(predictions[name] == y_test)))
+        print("  " + ", ".join(f"{name} {acc[-1]:.4f}" for name, acc in accuracies.items()),
+              flush=True)
+        if fold == 0:
+            timing = _time_variants(variants, X_test, args, fit_timer.seconds)
+    _report(variants, accuracies, timing, args)
+    if args.engines:
+        time_engines(model, X_test, args.repeats, args.out)
 
-    with warnings.catch_warnings():  # torch.ao.quantization's deprecation notices
-        warnings.simplefilter("ignore")
-        variants = {"float32": (model, False), "int8": (quantize(model), False),
-                    f"pruned {args.amount:.0%}": (prune(model, args.amount), False)}
-    if args.packed:
-        variants["float32, packed (before)"] = (model, True)
 
-    set_threads(1)
-    predictions = {}
-    for name, (estimator, packed) in variants.items():  # warm-up, and the predictions
-        with packed_path(packed):
-            predictions[name] = estimator.predict(X_test)
-
+def _time_variants(variants: dict, X_test: list[str], args, fit_seconds: float) -> dict:
+    """Interleaved predict times on one thread, and each one's tokenisation share."""
     def run(estimator, packed):
         def predict():
             with packed_path(packed):
                 estimator.predict(X_test)
         return predict
 
-    times = _interleaved_times({name: run(*pair) for name, pair in variants.items()},
-                               args.repeats)
+    def tokenise(estimator):
+        return lambda: estimator._prepare_X(X_test, reset=False)
 
-    reference = statistics.median(times["float32"])
+    runs = {name: run(*pair) for name, pair in variants.items()}
+    runs.update({f"{name} [tokenise]": tokenise(estimator)
+                 for name, (estimator, packed) in variants.items() if not packed})
+    times = _interleaved_times(runs, args.repeats)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    return {"medians": medians, "times": times, "fit_seconds": fit_seconds}
+
+
+def _report(variants: dict, accuracies: dict, timing: dict, args) -> None:
+    medians = timing["medians"]
+    reference = medians["float32"]
     rows = []
     for name, (estimator, _) in variants.items():
-        median = statistics.median(times[name])
+        median = medians[name]
+        tokenise = medians.get(f"{name} [tokenise]")
         rows.append({
             "benchmark": "compression_mr", "model": name, "seed": args.seed,
-            "accuracy": float(np.mean(predictions[name] == y_test)),
-            "agreement": float(np.mean(predictions[name] == predictions["float32"])),
+            "folds": len(accuracies[name]),
+            "accuracy": float(np.mean(accuracies[name])),
+            "accuracy_by_fold": [round(a, 4) for a in accuracies[name]],
+            "accuracy_vs_float32": float(np.mean(accuracies[name])
+                                         - np.mean(accuracies["float32"])),
             "size_kib": model_size(estimator) / 1024,
             "zipped_kib": model_size(estimator, compressed=True) / 1024,
+            "file_kib": _file_kib(estimator),
             "predict_ms_median": 1000 * median,
-            "predict_ms_all": [round(1000 * t, 1) for t in times[name]],
+            "tokenise_ms_median": None if tokenise is None else 1000 * tokenise,
+            "predict_ms_all": [round(1000 * t, 1) for t in timing["times"][name]],
             "speedup_vs_float32": reference / median,
-            "fit_seconds": fit_timer.seconds, "machine": machine(),
+            "fit_seconds": getattr(estimator, "fit_seconds_", timing["fit_seconds"]),
+            "machine": machine(),
         })
         write_result(rows[-1], args.out)
-    print(f"{'model':>26} {'accuracy':>8} {'agree':>6} {'KiB':>7} {'zlib KiB':>8} "
-          f"{'predict ms':>10} {'speed-up':>8}")
+    float_file = rows[0]["file_kib"]
+    print(f"{'model':>26} {'accuracy':>8} {'delta':>6} {'file KiB':>8} {'smaller':>7} "
+          f"{'predict ms':>10} {'tokenise':>8} {'speed-up':>8}")
     for row in rows:
-        print(f"{row['model']:>26} {row['accuracy']:8.4f} {row['agreement']:6.3f} "
-              f"{row['size_kib']:7,.0f} {row['zipped_kib']:8,.0f} "
-              f"{row['predict_ms_median']:10.1f} {row['speedup_vs_float32']:7.2f}x")
-
-
-    if args.engines:
-        time_engines(model, X_test, args.repeats, args.out)
+        tokenise = "" if row["tokenise_ms_median"] is None else f"{row['tokenise_ms_median']:.1f}"
+        print(f"{row['model']:>26} {row['accuracy']:8.4f} "
+              f"{100 * row['accuracy_vs_float32']:+6.2f} {row['file_kib']:8,.0f} "
+              f"{float_file / row['file_kib']:6.1f}x {row['predict_ms_median']:10.1f} "
+              f"{tokenise:>8} {row['speedup_vs_float32']:7.2f}x")
 
 
 def _interleaved_times(runs: dict, repeats: int) -> dict:

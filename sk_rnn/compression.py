@@ -325,7 +325,9 @@ def distill(
     student : fitted estimator of the teacher's class
         ``distillation_`` records the teacher's class, the temperature, ``alpha`` and
         whether labels were used. ``warm_start`` and ``pretrained`` are off: the student
-        starts from fresh weights.
+        starts from fresh weights. It keeps no optimizer state (``net_.optimizer_`` is
+        None, as after :func:`quantize`): the state would triple the file ``sk_rnn.save``
+        writes, and a later ``fit`` builds a new optimizer.
 
     Raises
     ------
@@ -395,6 +397,9 @@ def distill(
             y_array = np.asarray(y, dtype=np.float64).reshape(targets.shape)
             targets = alpha * targets + (1 - alpha) * y_array
         new.fit(X, targets)
+    # A deployable model, like quantize's: the optimizer state (Adam's moments, twice the
+    # weights) would triple the saved file; fit and warm_start build a new optimizer.
+    _drop_optimizer(new.net_)
     new.distillation_ = {
         "teacher": type(teacher).__name__,
         "temperature": float(temperature),

@@ -92,6 +92,8 @@ def test_student_is_a_smaller_fitted_classifier_that_follows_its_teacher(
                                      "alpha": 1.0, "labelled": False}
     np.testing.assert_array_equal(student.classes_, teacher.classes_)
     assert model_size(student) < model_size(teacher)
+    assert student.net_.optimizer_ is None  # a deployable model, as quantize's
+    assert teacher.net_.optimizer_ is not None
     agreement = np.mean(student.predict(X) == teacher.predict(X))
     assert agreement >= 0.85, agreement
     # the teacher is untouched
