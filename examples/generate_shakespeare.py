@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=None,
                         help="folder holding tinyshakespeare/ (default: SK_RNN_DATA_HOME or "
-                             "~/.cache/sk_rnn, downloaded if missing)")
+                             "~/sk_rnn_data, downloaded if missing)")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="training epochs (default: the estimator's)")
     parser.add_argument("--n-chars", type=int, default=None,

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=None,
                         help="folder holding mr_polarity/ (default: SK_RNN_DATA_HOME or "
-                             "~/.cache/sk_rnn, downloaded if missing)")
+                             "~/sk_rnn_data, downloaded if missing)")
     parser.add_argument("--cv", type=int, default=3, help="cross-validation folds")
     parser.add_argument("--max-epochs", type=int, default=10, help="training epochs (at most)")
     parser.add_argument("--n-jobs", type=int, default=1, help="parallel fits of the search")

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=None,
                         help="folder holding sms_spam/ (default: SK_RNN_DATA_HOME or "
-                             "~/.cache/sk_rnn, downloaded if missing)")
+                             "~/sk_rnn_data, downloaded if missing)")
     parser.add_argument("--max-epochs", type=int, default=30, help="training epochs (at most)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: 600 messages, a tiny model, 2 epochs")

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=None,
                         help="folder holding mr_polarity/, movie_reviews_v2/ and brown/ "
-                             "(default: SK_RNN_DATA_HOME or ~/.cache/sk_rnn, downloaded if "
+                             "(default: SK_RNN_DATA_HOME or ~/sk_rnn_data, downloaded if "
                              "missing)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick check: a slice of each corpus and tiny models")

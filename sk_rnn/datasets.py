@@ -19,9 +19,13 @@ loader                         files under ``data_home``     task
 =============================  ============================  =============================
 
 The data folder is chosen by :func:`get_data_home`: the ``data_home`` argument, else the
-``SK_RNN_DATA_HOME`` environment variable, else ``~/.cache/sk_rnn``. To work offline,
-copy the files (with the layout above) into a folder and point either of the first two
-at it.
+``SK_RNN_DATA_HOME`` environment variable, else ``~/sk_rnn_data`` (as scikit-learn's is
+``~/scikit_learn_data``); :func:`clear_data_home` deletes it. To work offline, copy the
+files (with the layout above) into a folder and point either of the first two at it.
+
+A download goes to a temporary file in the data set's folder, is checked, and only then
+moved into place (an atomic rename): a failed or interrupted download leaves no partial
+file, and no folder that it created, behind.
 
 Downloaded files are checked against a SHA-256 digest, except the Tatoeba pairs: their
 source archive is updated over time, so only their format is checked.
@@ -32,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import tarfile
 import urllib.error
 import urllib.request
@@ -49,6 +54,7 @@ __all__ = [
     "DatasetDownloadError",
     "ChecksumMismatchError",
     "get_data_home",
+    "clear_data_home",
     "load_sms_spam",
     "load_movie_reviews",
     "load_subjectivity",
@@ -83,9 +89,8 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     """Return the folder that holds sk_rnn's data sets.
 
     The folder is, in order of precedence: ``data_home`` if given, else the
-    ``SK_RNN_DATA_HOME`` environment variable if set, else ``sk_rnn`` in the user's cache
-    folder (``$XDG_CACHE_HOME/sk_rnn`` if ``XDG_CACHE_HOME`` is set, else
-    ``~/.cache/sk_rnn``). A leading ``~`` is expanded.
+    ``SK_RNN_DATA_HOME`` environment variable if set, else ``~/sk_rnn_data``. A leading
+    ``~`` is expanded.
 
     The folder is *not* created here: the loaders create it only when they download.
 
@@ -99,6 +104,10 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     pathlib.Path
         The data folder; it may not exist.
 
+    See Also
+    --------
+    clear_data_home : Delete the data folder and everything in it.
+
     Examples
     --------
     >>> from sk_rnn.datasets import get_data_home
@@ -108,14 +117,47 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     if data_home is None:
         data_home = os.environ.get(_ENV_DATA_HOME) or None
     if data_home is None:
-        # The XDG spec says relative values must be ignored.
-        xdg_cache = os.environ.get("XDG_CACHE_HOME")
-        if xdg_cache and os.path.isabs(os.path.expanduser(xdg_cache)):
-            cache = Path(xdg_cache)
-        else:
-            cache = Path("~") / ".cache"
-        data_home = cache / "sk_rnn"
+        data_home = Path("~") / "sk_rnn_data"
     return Path(data_home).expanduser()
+
+
+def clear_data_home(data_home: str | os.PathLike[str] | None = None) -> None:
+    """Delete the data folder and everything in it, as scikit-learn's
+    :func:`~sklearn.datasets.clear_data_home` does.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder to delete; None means :func:`get_data_home`'s (the
+        ``SK_RNN_DATA_HOME`` environment variable, else ``~/sk_rnn_data``). A missing
+        folder is not an error.
+
+    Raises
+    ------
+    ValueError
+        If the folder is the file-system root or the user's home folder itself (a
+        safety net against an ``SK_RNN_DATA_HOME`` set to one of them).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sk_rnn.datasets import clear_data_home
+    >>> folder = Path(tempfile.mkdtemp()) / "sk_rnn_data"
+    >>> (folder / "sms_spam").mkdir(parents=True)
+    >>> clear_data_home(folder)
+    >>> folder.exists()
+    False
+    """
+    folder = get_data_home(data_home)
+    resolved = folder.resolve()
+    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
+        raise ValueError(
+            f"clear_data_home refuses to delete {resolved}: it is the file-system root or "
+            "your home folder, not a data folder. Pass data_home=... or set "
+            f"{_ENV_DATA_HOME} to the folder that holds the data sets."
+        )
+    shutil.rmtree(folder, ignore_errors=not folder.exists())
 
 
 # --------------------------------------------------------------------------------------
@@ -164,11 +206,14 @@ def _sha256(data: bytes) -> str:
 
 
 def _where_hint(dataset: _RemoteDataset, folder: Path) -> str:
-    names = ", ".join(f"'{dataset.folder}/{f.filename}'" for f in dataset.files)
+    names = " and ".join(f.filename for f in dataset.files)
+    them = "them" if len(dataset.files) > 1 else "it"
     return (
-        f"To use a local copy, put {names} in a folder and pass that folder as "
-        f"data_home=... or set the {_ENV_DATA_HOME} environment variable to it "
-        f"(the folder searched was {folder})."
+        f"To work offline, download {dataset.url} on a machine with network access, "
+        f"take {names} from it (the layout is in the sk_rnn.datasets docstring) and put "
+        f"{them} in {folder}; or put {them} in '{dataset.folder}/' under another folder and "
+        f"pass that folder as data_home=... or set the {_ENV_DATA_HOME} environment "
+        f"variable to it."
     )
 
 
@@ -262,8 +307,11 @@ def _fetch_file(
             f"loader with download_if_missing=True to download it from {dataset.url}."
         )
 
+    # The folders this call creates, outermost first: removed again if it fails.
+    created = [p for p in (*reversed(folder.parents), folder) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     temporaries: list[Path] = []
+    succeeded = False
 
     def new_temporary(suffix: str) -> Path:
         # Created with open(..., "x") rather than tempfile.mkstemp so that the final
@@ -280,8 +328,8 @@ def _fetch_file(
         except (urllib.error.URLError, OSError) as exc:
             raise DatasetDownloadError(
                 f"Could not download the {dataset.title} data set from {dataset.url} "
-                f"({exc}); it was not found in {folder}. If this machine is offline, "
-                f"download it elsewhere. {_where_hint(dataset, folder)}"
+                f"({exc}); it was not found in {folder}, and nothing was left there. "
+                f"{_where_hint(dataset, folder)}"
             ) from exc
 
         staged: list[tuple[Path, Path]] = []
@@ -307,10 +355,22 @@ def _fetch_file(
             staged.append((temporary, target))
         for temporary, target in staged:
             os.replace(temporary, target)
+        succeeded = True
     finally:
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
+        if not succeeded:
+            _remove_empty(created)
     return path
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (outermost first) where they are empty, innermost first."""
+    for created in reversed(folders):
+        try:
+            created.rmdir()
+        except OSError:  # not empty (another process wrote there), or already gone
+            return
 
 
 # --------------------------------------------------------------------------------------

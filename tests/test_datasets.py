@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 import urllib.error
 import urllib.request
@@ -15,11 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _data import DATA_HOME, file_problem
 
 from sk_rnn import datasets
 from sk_rnn.datasets import (
     ChecksumMismatchError,
     DatasetDownloadError,
+    clear_data_home,
     get_data_home,
     load_brown,
     load_movie_reviews,
@@ -32,19 +33,25 @@ from sk_rnn.datasets import (
     load_tiny_shakespeare,
 )
 
-_DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
+@pytest.fixture
+def data_home(monkeypatch) -> Path:
+    """The folder with the real data files (``SK_RNN_TEST_DATA`` or ``../shared/data``).
 
-@pytest.fixture(scope="module")
-def data_home() -> Path:
-    """The folder with the real data files (``SK_RNN_TEST_DATA`` or ``../shared/data``)."""
-    path = Path(os.environ.get("SK_RNN_TEST_DATA") or _DEFAULT_DATA)
-    if not path.is_dir():
-        pytest.skip(
-            f"data folder {path} not found: set SK_RNN_TEST_DATA to a folder holding "
-            "sms_spam/, mr_polarity/, tinyshakespeare/ and tatoeba_eng_fra/"
-        )
-    return path
+    A loader that reads a file missing or incomplete there skips the test (the rule of
+    ``_data.py``), where it would otherwise try to download it."""
+    real_fetch = datasets._fetch_file
+
+    def fetch_or_skip(key, filename, *, data_home, download_if_missing):
+        if datasets.get_data_home(data_home) == DATA_HOME:
+            problem = file_problem(DATA_HOME, datasets._DATASETS[key].folder, filename)
+            if problem:
+                pytest.skip(problem)
+        return real_fetch(key, filename, data_home=data_home,
+                          download_if_missing=download_if_missing)
+
+    monkeypatch.setattr(datasets, "_fetch_file", fetch_or_skip)
+    return DATA_HOME
 
 
 @pytest.fixture(autouse=True)
@@ -69,11 +76,13 @@ def _point_at(monkeypatch, key: str, path: Path) -> None:
 
 
 def _require(data_home: Path, relative: str) -> Path:
-    """The path of a data file under ``data_home``; skip the test when it is missing."""
-    path = data_home / relative
-    if not path.is_file():
-        pytest.skip(f"data file {path} not found")
-    return path
+    """The path of a data file under ``data_home``; skip the test when it is missing or
+    incomplete."""
+    folder, filename = relative.split("/", 1)
+    problem = file_problem(data_home, folder, filename)
+    if problem:
+        pytest.skip(problem)
+    return data_home / relative
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -89,9 +98,9 @@ def test_get_data_home_precedence(monkeypatch, tmp_path):
     monkeypatch.delenv("SK_RNN_DATA_HOME", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert get_data_home() == tmp_path / "home" / ".cache" / "sk_rnn"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert get_data_home() == tmp_path / "xdg" / "sk_rnn"
+    assert get_data_home() == tmp_path / "home" / "sk_rnn_data"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # not consulted
+    assert get_data_home() == tmp_path / "home" / "sk_rnn_data"
     monkeypatch.setenv("SK_RNN_DATA_HOME", str(tmp_path / "env"))
     assert get_data_home() == tmp_path / "env"
     assert get_data_home(tmp_path / "arg") == tmp_path / "arg"
@@ -315,7 +324,7 @@ def test_missing_file_without_download(key, tmp_path):
 def test_download_zip(monkeypatch, tmp_path, data_home):
     archive = tmp_path / "sms.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.write(data_home / "sms_spam" / "SMSSpamCollection", "SMSSpamCollection")
+        zf.write(_require(data_home, "sms_spam/SMSSpamCollection"), "SMSSpamCollection")
         zf.writestr("readme", "not used")
     _point_at(monkeypatch, "sms_spam", archive)
 
@@ -334,7 +343,7 @@ def test_download_tar_gz(monkeypatch, tmp_path, data_home):
     with tarfile.open(archive, "w:gz") as tf:
         for suffix in ("pos", "neg"):
             tf.add(
-                data_home / "mr_polarity" / f"rt-polarity.{suffix}",
+                _require(data_home, f"mr_polarity/rt-polarity.{suffix}"),
                 f"rt-polaritydata/rt-polarity.{suffix}",
             )
     _point_at(monkeypatch, "movie_reviews", archive)
@@ -349,7 +358,7 @@ def test_download_tar_gz(monkeypatch, tmp_path, data_home):
 
 
 def test_download_plain_file(monkeypatch, tmp_path, data_home):
-    _point_at(monkeypatch, "tiny_shakespeare", data_home / "tinyshakespeare" / "input.txt")
+    _point_at(monkeypatch, "tiny_shakespeare", _require(data_home, "tinyshakespeare/input.txt"))
     text = load_tiny_shakespeare(data_home=tmp_path, split="validation")
     assert len(text) == 1_115_394 - int(0.9 * 1_115_394)
     assert (tmp_path / "tinyshakespeare" / "input.txt").is_file()
@@ -358,9 +367,10 @@ def test_download_plain_file(monkeypatch, tmp_path, data_home):
 
 def _fake_fra_txt(data_home: Path) -> bytes:
     """A ``fra.txt``: the 5,000 attributed lines, then the 18k pairs with a credit."""
-    folder = data_home / "tatoeba_eng_fra"
-    attributed = (folder / "eng-fra-5k-attributed.txt").read_text(encoding="utf-8")
-    pairs = (folder / "eng-fra-18k.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    attributed = _require(data_home, "tatoeba_eng_fra/eng-fra-5k-attributed.txt").read_text(
+        encoding="utf-8")
+    pairs = _require(data_home, "tatoeba_eng_fra/eng-fra-18k.txt").read_text(
+        encoding="utf-8").split("\n")[:-1]
     more = "".join(f"{pair}\tCC-BY 2.0 (France) test\n" for pair in pairs)
     longer = "This English sentence has six words.\tPhrase trop longue.\tCC-BY test\n"
     return (attributed + longer + more).encode("utf-8")
@@ -370,7 +380,7 @@ def _fake_fra_txt(data_home: Path) -> bytes:
 def test_download_sst_file(monkeypatch, tmp_path, data_home, fine_grained):
     kind = "fine" if fine_grained else "binary"
     key = f"sentence_classification/stsa.{kind}.test"
-    _point_at(monkeypatch, key, data_home / key)
+    _point_at(monkeypatch, key, _require(data_home, key))
     bunch = load_sst(subset="test", fine_grained=fine_grained, data_home=tmp_path)
     assert len(bunch.data) == (2_210 if fine_grained else 1_821)
     assert (tmp_path / key).read_bytes() == (data_home / key).read_bytes()
@@ -450,7 +460,7 @@ def test_download_brown_bad_archive(monkeypatch, tmp_path):
     _point_at(monkeypatch, "brown", archive)
     with pytest.raises(DatasetDownloadError, match="57,340"):
         load_brown(data_home=tmp_path / "home")
-    assert list((tmp_path / "home" / "brown").iterdir()) == []
+    assert not (tmp_path / "home").exists()  # nor the folders the download created
 
 
 def test_download_tatoeba_bad_format(monkeypatch, tmp_path):
@@ -460,14 +470,15 @@ def test_download_tatoeba_bad_format(monkeypatch, tmp_path):
     _point_at(monkeypatch, "tatoeba", archive)
     with pytest.raises(DatasetDownloadError, match="not as expected"):
         load_tatoeba_pairs(data_home=tmp_path / "home")
-    assert list((tmp_path / "home" / "tatoeba_eng_fra").iterdir()) == []
+    assert not (tmp_path / "home").exists()
 
 
 def test_download_checksum_mismatch(monkeypatch, tmp_path, data_home):
     archive = tmp_path / "rt-polaritydata.tar.gz"
-    corrupted = (data_home / "mr_polarity" / "rt-polarity.pos").read_bytes() + b"extra line\n"
+    corrupted = _require(data_home, "mr_polarity/rt-polarity.pos").read_bytes() + b"extra\n"
     with tarfile.open(archive, "w:gz") as tf:
-        tf.add(data_home / "mr_polarity" / "rt-polarity.neg", "rt-polaritydata/rt-polarity.neg")
+        tf.add(_require(data_home, "mr_polarity/rt-polarity.neg"),
+               "rt-polaritydata/rt-polarity.neg")
         info = tarfile.TarInfo("rt-polaritydata/rt-polarity.pos")
         info.size = len(corrupted)
         tf.addfile(info, io.BytesIO(corrupted))
@@ -481,8 +492,9 @@ def test_download_checksum_mismatch(monkeypatch, tmp_path, data_home):
     assert str(folder / "rt-polarity.pos") in message
     assert datasets._DATASETS["movie_reviews"].files[0].sha256 in message
     assert datasets._sha256(corrupted) in message
-    # Neither the bad file, nor the good one, nor any temporary is left behind.
-    assert list(folder.iterdir()) == []
+    # Neither the bad file, nor the good one, nor any temporary, nor the folders the
+    # download created is left behind.
+    assert not (tmp_path / "home").exists()
 
 
 def test_download_offline(monkeypatch, tmp_path):
@@ -498,4 +510,40 @@ def test_download_offline(monkeypatch, tmp_path):
     assert datasets._DATASETS["sms_spam"].url in message
     assert str(tmp_path / "sms_spam") in message
     assert "SK_RNN_DATA_HOME" in message and "data_home" in message
-    assert _leftovers(tmp_path / "sms_spam") == []
+    assert "SMSSpamCollection" in message  # what to put there
+    assert list(tmp_path.iterdir()) == []  # no empty sms_spam/ left behind
+
+
+def test_failed_download_keeps_folders_it_did_not_create(monkeypatch, tmp_path):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("offline")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    (tmp_path / "sms_spam").mkdir()
+    (tmp_path / "other.txt").write_text("mine")
+    with pytest.raises(DatasetDownloadError):
+        load_sms_spam(data_home=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.txt", "sms_spam"]
+    assert list((tmp_path / "sms_spam").iterdir()) == []
+
+
+def test_clear_data_home(monkeypatch, tmp_path):
+    home = tmp_path / "data"
+    (home / "sms_spam").mkdir(parents=True)
+    (home / "sms_spam" / "SMSSpamCollection").write_text("ham\thello\n")
+    clear_data_home(home)
+    assert not home.exists()
+    clear_data_home(home)  # a missing folder is not an error
+    monkeypatch.setenv("SK_RNN_DATA_HOME", str(home))
+    home.mkdir()
+    clear_data_home()
+    assert not home.exists()
+
+
+def test_clear_data_home_refuses_the_home_folder_and_the_root(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(ValueError, match="refuses to delete .*home folder"):
+        clear_data_home("~")
+    with pytest.raises(ValueError, match="refuses to delete"):
+        clear_data_home("/")
+    assert tmp_path.exists()

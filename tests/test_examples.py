@@ -8,7 +8,8 @@ gets a file name without a suffix in a folder that does not exist yet.
 
 The scripts that read the data of ``sk_rnn.datasets`` get ``--data-home`` pointing at the
 test data folder (``SK_RNN_TEST_DATA`` or ``../shared/data``, as in ``test_datasets.py``)
-and are skipped when it is missing; the others read data shipped with sktime.
+and are skipped when a file they need there is missing or incomplete (``_data.py``); the
+others read data shipped with sktime.
 
 To stay fast on a small machine the selected scripts are started together, two at a time
 with one torch thread each (several threads per process on a busy 2-core machine make
@@ -27,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _data import DATA_HOME, missing_data
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-_DEFAULT_DATA = ROOT.parent / "shared" / "data"
 _TIMEOUT = 180  # seconds per script; a smoke run takes about 10 s
 _WORKERS = 2
 
@@ -111,7 +112,8 @@ EXAMPLES_RUN = {
         "mr_polarity",
         (r"320 reviews to train, 80 to test",
          r"model +accuracy +agreement +size_kb +zipped_kb +predict_ms\n"
-         r" *float32 .+\n *int8 \(quantize\) .+\n *pruned 50% .+\n",
+         r" *float32 .+\n *int8 \(quantize\) .+\n *pruned 50% .+\n *student .+\n"
+         r" *student \+ int8 .+\n",
          r"sample predictions of the int8 model",
          r"chart written to .+\.png"),
         "compression_sentiment.png"),
@@ -129,9 +131,16 @@ EXAMPLES_RUN = {
 }
 
 
-def _data_home() -> Path | None:
-    path = Path(os.environ.get("SK_RNN_TEST_DATA") or _DEFAULT_DATA)
-    return path if path.is_dir() else None
+# Scripts that read more data sets than their ``data`` folder.
+_MORE_DATA = {"transfer": ("brown", "mr_polarity")}
+
+
+def _data_problems(name: str) -> list[str]:
+    """Why example ``name`` cannot run here: its data files missing or incomplete."""
+    example = EXAMPLES_RUN[name]
+    if example.data is None:
+        return []
+    return missing_data(DATA_HOME, (example.data, *_MORE_DATA.get(name, ())))
 
 
 # The --out rule, exercised by runs that happen anyway: these two scripts get the same
@@ -191,14 +200,14 @@ def _selected(request: pytest.FixtureRequest) -> list[str]:
 @pytest.fixture(scope="module")
 def runs(request, tmp_path_factory):
     """Start the selected scripts that can run (two at a time); name -> (future, PNG)."""
-    data_home = _data_home()
+    data_home = DATA_HOME
     out_dir = tmp_path_factory.mktemp("examples")
     env = _environment()
     executor = ThreadPoolExecutor(max_workers=_WORKERS)
     started: dict[str, tuple[Future, Path]] = {}
     for name in _selected(request):
         example = EXAMPLES_RUN[name]
-        if name in started or (example.data is not None and data_home is None):
+        if name in started or _data_problems(name):
             continue
         out, png = _out(name, example, out_dir)
         future = executor.submit(subprocess.run, _command(example, out, data_home), env=env,
@@ -221,10 +230,8 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_example_smoke(name, runs):
     example = EXAMPLES_RUN[name]
     if name not in runs:
-        pytest.skip(
-            f"data folder {Path(os.environ.get('SK_RNN_TEST_DATA') or _DEFAULT_DATA)} not "
-            f"found: {example.script} needs {example.data}/ (set SK_RNN_TEST_DATA)"
-        )
+        pytest.skip(f"{example.script}: " + "; ".join(_data_problems(name))
+                    + " (set SK_RNN_TEST_DATA)")
     future, png = runs[name]
     result = future.result()
     report = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"

@@ -21,12 +21,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from _data import DATA_HOME, missing_data
 
 import sk_rnn.datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-_DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
 #: The data sets (keys of ``sk_rnn.datasets._DATASETS``) each loader reads.
 _LOADER_DATASETS = {
@@ -60,14 +60,11 @@ BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
 
 
 def _missing_data(code: str, data_home: Path) -> list[str]:
-    """The data files a block's loaders need that ``data_home`` does not hold."""
-    missing = []
-    for loader in sorted(set(re.findall(r"\b(load_\w+)\(", code)) & set(_LOADER_DATASETS)):
-        for key in _LOADER_DATASETS[loader]:
-            dataset = sk_rnn.datasets._DATASETS[key]
-            missing += [f"{dataset.folder}/{f.filename}" for f in dataset.files
-                        if not (data_home / dataset.folder / f.filename).is_file()]
-    return missing
+    """What keeps a block's loaders from reading their files in ``data_home``."""
+    folders = {sk_rnn.datasets._DATASETS[key].folder
+               for loader in set(re.findall(r"\b(load_\w+)\(", code)) & set(_LOADER_DATASETS)
+               for key in _LOADER_DATASETS[loader]}
+    return missing_data(data_home, sorted(folders))
 
 
 def test_the_readme_has_python_blocks_and_all_are_checked():
@@ -99,10 +96,10 @@ def test_no_user_facing_text_names_the_teams_data_folder():
 def test_readme_block_runs_as_written(line, code, tmp_path):
     if code.lstrip().startswith("# Sketch"):
         pytest.skip("marked as a sketch in the README")
-    data_home = Path(os.environ.get("SK_RNN_TEST_DATA") or _DEFAULT_DATA)
+    data_home = DATA_HOME
     missing = _missing_data(code, data_home)
     if missing:
-        pytest.skip(f"data files not in {data_home}: {', '.join(missing)}")
+        pytest.skip("; ".join(missing))
     script = tmp_path / f"readme_block_{line}.py"
     script.write_text(code, encoding="utf-8")
     env = {**os.environ, "SK_RNN_DATA_HOME": str(data_home), "MPLBACKEND": "Agg",
