@@ -56,6 +56,7 @@ from skorch.exceptions import DeviceWarning
 from skorch.history import History
 
 from . import _registry
+from ._quantized_state import quantized_layers, rebuild_quantized
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
@@ -318,13 +319,18 @@ class _Encoder:
                 "it does not record its constructor arguments (fitted with an older sk_rnn "
                 "version?); refit the estimator",
             )
+        state, quantized = module.state_dict(), None
         if _registry.is_quantized(module):
-            raise self._unsupported(
-                f"{path}.module_", module,
-                "it holds int8 layers from sk_rnn.compression.quantize, whose packed weights "
-                "the safe format does not store; save the float model and quantize it "
-                "after sk_rnn.load (quantizing takes well under a second)",
-            )
+            # int8 layers of sk_rnn.compression.quantize: stored as the tensors that
+            # define them (their packed weights are TorchScript objects)
+            try:
+                state, layers = quantized_layers(module)
+            except TypeError as error:
+                raise self._unsupported(f"{path}.module_", module, str(error)) from None
+            quantized = {name: {"kind": layer["kind"],
+                                "tensors": {k: self.tensor(v)
+                                            for k, v in layer["tensors"].items()}}
+                         for name, layer in layers.items()}
         params = {k: v for k, v in net.get_params(deep=False).items()
                   if k not in _NET_PARAMS_SKIPPED}
         if type(net) is not RNNNet:  # trained through an accelerator: stored as a plain net
@@ -345,7 +351,8 @@ class _Encoder:
             "module": {
                 "class": name,
                 "kwargs": self._dict(module.init_kwargs, f"{path}.module_.init_kwargs"),
-                "state_dict": {k: self.tensor(v) for k, v in module.state_dict().items()},
+                "state_dict": {k: self.tensor(v) for k, v in state.items()},
+                "quantized": quantized,
                 "training": module.training,
             },
             "params": self._dict(params, f"{path}.params"),
@@ -610,7 +617,23 @@ class _Decoder:
         net = RNNNet(module=module, **params)
         net.initialize()
         state_dict = {k: self._tensor_by_key(v) for k, v in self._field(spec, "state_dict").items()}
-        net.module_.load_state_dict(state_dict)
+        quantized = spec.get("quantized")
+        if quantized is None:
+            net.module_.load_state_dict(state_dict)
+        else:
+            if not isinstance(quantized, dict):
+                raise self.error("the net's quantised layers are not a dict.")
+            layers = {name: {"kind": layer.get("kind"),
+                             "tensors": {k: self._tensor_by_key(v)
+                                         for k, v in layer.get("tensors", {}).items()}}
+                      for name, layer in quantized.items()}
+            try:
+                net.module_ = net.module = rebuild_quantized(net.module_, state_dict, layers)
+            except (ValueError, KeyError, RuntimeError) as error:
+                raise self.error(f"the net's quantised layers cannot be rebuilt: {error}") from None
+            from .compression import _drop_optimizer
+
+            _drop_optimizer(net)  # as after quantize: an int8 model is not trained further
         net.module_.train(bool(spec.get("training", False)))
         self._register(node, net)
         optimizer_state = self.decode(node.get("optimizer_state"))

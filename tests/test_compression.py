@@ -10,9 +10,12 @@ and joblib; the original must be left exactly as it was.
 from __future__ import annotations
 
 import copy
+import io
+import json
 import math
 import pickle
 import warnings
+import zipfile
 
 import joblib
 import numpy as np
@@ -164,7 +167,10 @@ def _weight_matrices(module):
 def _round_trips(est, tmp_path):
     path = tmp_path / "model.joblib"
     joblib.dump(est, path)
-    return {"pickle": pickle.loads(pickle.dumps(est)), "joblib": joblib.load(path)}
+    safe = tmp_path / "model.skrnn"
+    sk_rnn.save(est, safe)
+    return {"pickle": pickle.loads(pickle.dumps(est)), "joblib": joblib.load(path),
+            "sk_rnn.save": sk_rnn.load(safe)}
 
 
 def _refit(est, data):
@@ -519,8 +525,32 @@ def test_compressing_a_quantized_estimator_raises(quantized, case):
     assert model_size(q) > 0
 
 
-def test_safe_format_refuses_a_quantized_estimator_clearly(quantized, tmp_path):
-    path = tmp_path / "model.skrnn"
-    with pytest.raises(TypeError, match=r"module_.*int8 layers.*quantize it after sk_rnn.load"):
-        sk_rnn.save(quantized["classifier"], path)
-    assert not path.exists()
+@pytest.mark.parametrize("case", CASES)
+def test_safe_format_stores_int8_layers_smaller(fitted, quantized, case, tmp_path):
+    """sk_rnn.save accepts a quantised model: its int8 layers are stored as their int8
+    values, scales and zero points (exact, no code), so the file is smaller too."""
+    sk_rnn.save(fitted[case]["est"], tmp_path / "float.skrnn")
+    sk_rnn.save(quantized[case], tmp_path / "int8.skrnn")
+    loaded = sk_rnn.load(tmp_path / "int8.skrnn")
+    assert loaded.net_.optimizer_ is None  # as after quantize
+    float_size = (tmp_path / "float.skrnn").stat().st_size
+    assert (tmp_path / "int8.skrnn").stat().st_size < float_size
+    # a quantised model holds no TorchScript object in the file: weights_only reads it
+    with zipfile.ZipFile(tmp_path / "int8.skrnn") as archive:
+        names = [n for n in archive.namelist() if n.endswith((".pt", ".pth", ".bin"))]
+        for name in names:
+            torch.load(io.BytesIO(archive.read(name)), weights_only=True)
+
+
+def test_a_tampered_quantized_layer_is_refused_clearly(quantized, tmp_path):
+    path = tmp_path / "int8.skrnn"
+    sk_rnn.save(quantized["classifier"], path)
+    with zipfile.ZipFile(path) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    spec = json.loads(files["estimator.json"])
+    text = json.dumps(spec).replace('"kind": "rnn"', '"kind": "conv"')
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, text if name == "estimator.json" else data)
+    with pytest.raises(ValueError, match="quantised layers cannot be rebuilt"):
+        sk_rnn.load(path)
