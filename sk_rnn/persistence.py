@@ -25,7 +25,9 @@ module's class, constructor arguments and ``state_dict``, its optimizer's
 initialised :class:`~sk_rnn._base.RNNNet`. A net trained
 through an ``accelerate.Accelerator`` is stored the same way, on its device type
 (``"cuda"`` or ``"cpu"``); the accelerator itself is not stored (the estimator loads with
-``accelerator=None``, and :func:`save` warns).
+``accelerator=None``, and :func:`save` warns). The int8 layers of a model quantised by
+:func:`sk_rnn.compression.quantize` are stored as their int8 values, scales and zero
+points (:mod:`sk_rnn._quantized_state`) and rebuilt exactly.
 
 What cannot be expressed this way (user-defined callbacks, a custom tokenizer function,
 an optimizer class of one's own, pretrained embeddings given as a gensim object ...) makes
