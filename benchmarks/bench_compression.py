@@ -95,13 +95,10 @@ def _variants(model, X_train, y_train, args, seed: int) -> dict:
 
 
 def _file_kib(estimator) -> float:
-    """KiB of the file ``sk_rnn.save`` writes; NaN where it refuses the model."""
+    """KiB of the file ``sk_rnn.save`` writes (int8 models included)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.skrnn"
-        try:
-            sk_rnn.save(estimator, path)
-        except TypeError:  # int8 layers: not in the safe format yet
-            return float("nan")
+        sk_rnn.save(estimator, path)
         return path.stat().st_size / 1024
 
 
@@ -202,12 +199,13 @@ def _report(variants: dict, accuracies: dict, timing: dict, args) -> None:
         write_result(rows[-1], args.out)
     float_file = rows[0]["file_kib"]
     print(f"{'model':>26} {'accuracy':>8} {'delta':>6} {'file KiB':>8} {'smaller':>7} "
-          f"{'predict ms':>10} {'tokenise':>8} {'speed-up':>8}")
+          f"{'state KiB':>9} {'predict ms':>10} {'tokenise':>8} {'speed-up':>8}")
     for row in rows:
         tokenise = "" if row["tokenise_ms_median"] is None else f"{row['tokenise_ms_median']:.1f}"
         print(f"{row['model']:>26} {row['accuracy']:8.4f} "
               f"{100 * row['accuracy_vs_float32']:+6.2f} {row['file_kib']:8,.0f} "
-              f"{float_file / row['file_kib']:6.1f}x {row['predict_ms_median']:10.1f} "
+              f"{float_file / row['file_kib']:6.1f}x {row['size_kib']:9,.0f} "
+              f"{row['predict_ms_median']:10.1f} "
               f"{tokenise:>8} {row['speedup_vs_float32']:7.2f}x")
 
 
