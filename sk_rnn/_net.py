@@ -337,3 +337,22 @@ class LocalTraining:
     def seed_process(self, seed: int) -> None:
         """Seed what follows the initial weights (dropout) in this process: already done
         by the caller's ``torch.manual_seed(seed)``."""
+
+
+def drop_optimizer(net) -> None:
+    """Forget the optimizer of ``net`` and every callback's reference to it.
+
+    For the compressed models of :mod:`sk_rnn.compression` (and int8 models loaded by
+    :func:`sk_rnn.load`): the optimizer holds the float weights that quantised layers
+    replaced, and Adam's moments, twice the weights, would make a deployed model's file
+    and pickle several times larger. A learning-rate scheduler callback keeps the
+    optimizer too. ``fit`` builds new ones.
+    """
+    optimizer = getattr(net, "optimizer_", None)
+    net.optimizer_ = None
+    if optimizer is None:
+        return
+    for _, callback in getattr(net, "callbacks_", None) or ():
+        for key, value in list(vars(callback).items()):
+            if value is optimizer or getattr(value, "optimizer", None) is optimizer:
+                setattr(callback, key, None)

@@ -37,6 +37,7 @@ from sklearn.exceptions import NotFittedError
 from torch import nn
 
 from ._base import RNNTrainingMixin
+from ._net import drop_optimizer as _drop_optimizer
 from ._registry import is_quantized, stepwise_rnns
 
 __all__ = ["distill", "model_size", "prune", "quantize"]
@@ -89,24 +90,6 @@ def _stepwise_rnns(module: nn.Module) -> set[int]:
     remove those weights."""
     return {id(getattr(sub, name)) for sub in module.modules()
             for name in stepwise_rnns(type(sub))}
-
-
-def _drop_optimizer(net) -> None:
-    """Forget the optimizer of ``net`` and every callback's reference to it.
-
-    It holds the float weights that the quantised layers replaced (and their Adam moments,
-    twice as big): useless to an int8 model, which cannot be trained, and they would make
-    the pickled copy larger than the original. A learning-rate scheduler callback keeps the
-    optimizer too. ``fit`` builds new ones.
-    """
-    optimizer = getattr(net, "optimizer_", None)
-    net.optimizer_ = None
-    if optimizer is None:
-        return
-    for _, callback in getattr(net, "callbacks_", None) or ():
-        for key, value in list(vars(callback).items()):
-            if value is optimizer or getattr(value, "optimizer", None) is optimizer:
-                setattr(callback, key, None)
 
 
 def quantize(estimator: Estimator) -> Estimator:

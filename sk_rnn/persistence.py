@@ -633,9 +633,9 @@ class _Decoder:
                 net.module_ = net.module = rebuild_quantized(net.module_, state_dict, layers)
             except (ValueError, KeyError, RuntimeError) as error:
                 raise self.error(f"the net's quantised layers cannot be rebuilt: {error}") from None
-            from .compression import _drop_optimizer
+            from ._net import drop_optimizer
 
-            _drop_optimizer(net)  # as after quantize: an int8 model is not trained further
+            drop_optimizer(net)  # as after quantize: an int8 model is not trained further
         net.module_.train(bool(spec.get("training", False)))
         self._register(node, net)
         optimizer_state = self.decode(node.get("optimizer_state"))
