@@ -89,8 +89,9 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     """Return the folder that holds sk_rnn's data sets.
 
     The folder is, in order of precedence: ``data_home`` if given, else the
-    ``SK_RNN_DATA_HOME`` environment variable if set, else ``~/sk_rnn_data``. A leading
-    ``~`` is expanded.
+    ``SK_RNN_DATA_HOME`` environment variable if set and not empty, else
+    ``~/sk_rnn_data`` (as scikit-learn's is ``~/scikit_learn_data``). A leading ``~`` is
+    expanded.
 
     The folder is *not* created here: the loaders create it only when they download.
 
@@ -104,6 +105,11 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     pathlib.Path
         The data folder; it may not exist.
 
+    Raises
+    ------
+    ValueError
+        If ``data_home`` is an empty string (it would silently mean the current folder).
+
     See Also
     --------
     clear_data_home : Delete the data folder and everything in it.
@@ -116,6 +122,11 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     """
     if data_home is None:
         data_home = os.environ.get(_ENV_DATA_HOME) or None
+    elif not os.fspath(data_home):
+        raise ValueError(
+            "data_home must be a folder path or None, got an empty string; pass None to "
+            f"use {_ENV_DATA_HOME} or ~/sk_rnn_data."
+        )
     if data_home is None:
         data_home = Path("~") / "sk_rnn_data"
     return Path(data_home).expanduser()
@@ -124,6 +135,8 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
 def clear_data_home(data_home: str | os.PathLike[str] | None = None) -> None:
     """Delete the data folder and everything in it, as scikit-learn's
     :func:`~sklearn.datasets.clear_data_home` does.
+
+    The next call of a loader downloads its data set again.
 
     Parameters
     ----------
@@ -135,11 +148,20 @@ def clear_data_home(data_home: str | os.PathLike[str] | None = None) -> None:
     Raises
     ------
     ValueError
-        If the folder is the file-system root or the user's home folder itself (a
-        safety net against an ``SK_RNN_DATA_HOME`` set to one of them).
+        If the folder is the file-system root, the user's home folder or a folder that
+        contains it (a safety net against, say, an ``SK_RNN_DATA_HOME`` set to ``~``).
+    NotADirectoryError
+        If ``data_home`` names a file rather than a folder.
+
+    See Also
+    --------
+    get_data_home : Where the data folder is.
 
     Examples
     --------
+    Delete a throw-away data folder (``clear_data_home()`` without an argument would
+    delete the real one):
+
     >>> import tempfile
     >>> from pathlib import Path
     >>> from sk_rnn.datasets import clear_data_home
@@ -148,16 +170,33 @@ def clear_data_home(data_home: str | os.PathLike[str] | None = None) -> None:
     >>> clear_data_home(folder)
     >>> folder.exists()
     False
+    >>> clear_data_home(folder)  # already gone: nothing to do
     """
     folder = get_data_home(data_home)
     resolved = folder.resolve()
-    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
+    home = Path.home().resolve()
+    if resolved == Path(resolved.anchor):
+        what = "the file-system root"
+    elif resolved == home:
+        what = "your home folder"
+    elif resolved in home.parents:
+        what = "a folder that holds your home folder"
+    else:
+        what = None
+    if what is not None:
         raise ValueError(
-            f"clear_data_home refuses to delete {resolved}: it is the file-system root or "
-            "your home folder, not a data folder. Pass data_home=... or set "
-            f"{_ENV_DATA_HOME} to the folder that holds the data sets."
+            f"clear_data_home refuses to delete {resolved}: it is {what}, not a data "
+            f"folder. Check the data_home argument and the {_ENV_DATA_HOME} environment "
+            "variable: they should name the folder that holds the data sets."
         )
-    shutil.rmtree(folder, ignore_errors=not folder.exists())
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise NotADirectoryError(
+            f"clear_data_home: the data home {folder} is a file, not a folder; it was left "
+            "as it is."
+        )
+    shutil.rmtree(folder)
 
 
 # --------------------------------------------------------------------------------------
@@ -205,15 +244,35 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _where_hint(dataset: _RemoteDataset, folder: Path) -> str:
+def _where_hint(dataset: _RemoteDataset, folder: Path, *, url_named: bool = False) -> str:
+    """How to get a data set's files into ``folder`` by hand: what to download (its URL,
+    unless the sentence before already names it), which files to take from it, and the
+    ``data_home=`` / ``SK_RNN_DATA_HOME`` alternatives."""
     names = " and ".join(f.filename for f in dataset.files)
     them = "them" if len(dataset.files) > 1 else "it"
+    if any(f.transform is not None for f in dataset.files):
+        source = "that download" if url_named else dataset.url
+        how = (
+            f"the loader builds {names} from {source}, so run it once on a machine with "
+            f"network access and copy {them} from the {dataset.folder}/ folder there into "
+            f"{folder}"
+        )
+    elif dataset.archive is None:
+        source = "that file" if url_named else dataset.url
+        how = (
+            f"download {source} on a machine with network access and save it as "
+            f"{folder / dataset.files[0].filename}"
+        )
+    else:
+        source = "that archive" if url_named else dataset.url
+        how = (
+            f"download {source} on a machine with network access, extract {names} from "
+            f"it and put {them} in {folder}"
+        )
     return (
-        f"To work offline, download {dataset.url} on a machine with network access, "
-        f"take {names} from it (the layout is in the sk_rnn.datasets docstring) and put "
-        f"{them} in {folder}; or put {them} in '{dataset.folder}/' under another folder and "
-        f"pass that folder as data_home=... or set the {_ENV_DATA_HOME} environment "
-        f"variable to it."
+        f"To work offline, {how}; or put a {dataset.folder}/ folder with {them} under "
+        f"another folder and pass that folder as data_home=... or set the {_ENV_DATA_HOME} "
+        f"environment variable to it."
     )
 
 
@@ -303,13 +362,12 @@ def _fetch_file(
     if not download_if_missing:
         raise FileNotFoundError(
             f"The {dataset.title} data set file {path} does not exist and "
-            f"download_if_missing=False. {_where_hint(dataset, folder)} Or call the "
-            f"loader with download_if_missing=True to download it from {dataset.url}."
+            f"download_if_missing=False; call the loader with download_if_missing=True "
+            f"to download it. {_where_hint(dataset, folder)}"
         )
 
     # The folders this call creates, outermost first: removed again if it fails.
     created = [p for p in (*reversed(folder.parents), folder) if not p.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
     temporaries: list[Path] = []
     succeeded = False
 
@@ -322,14 +380,15 @@ def _fetch_file(
         return temporary
 
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         archive = new_temporary(".download")
         try:
             _download(dataset.url, archive)
         except (urllib.error.URLError, OSError) as exc:
             raise DatasetDownloadError(
                 f"Could not download the {dataset.title} data set from {dataset.url} "
-                f"({exc}); it was not found in {folder}, and nothing was left there. "
-                f"{_where_hint(dataset, folder)}"
+                f"({exc}). It is not in {folder}, and the failed download left nothing "
+                f"behind. {_where_hint(dataset, folder, url_named=True)}"
             ) from exc
 
         staged: list[tuple[Path, Path]] = []
@@ -341,14 +400,15 @@ def _fetch_file(
             except (KeyError, ValueError, zipfile.BadZipFile, tarfile.TarError) as exc:
                 raise DatasetDownloadError(
                     f"The {dataset.title} data downloaded from {dataset.url} is not as "
-                    f"expected: {exc}. {_where_hint(dataset, folder)}"
+                    f"expected: {exc}. Nothing was saved. "
+                    f"{_where_hint(dataset, folder, url_named=True)}"
                 ) from exc
             target = folder / remote.filename
             if remote.sha256 is not None and (digest := _sha256(data)) != remote.sha256:
                 raise ChecksumMismatchError(
                     f"Checksum mismatch for {target} downloaded from {dataset.url}: "
-                    f"expected SHA-256 {remote.sha256}, got {digest}. The bad file was "
-                    f"deleted; try again. {_where_hint(dataset, folder)}"
+                    f"expected SHA-256 {remote.sha256}, got {digest}. Nothing was saved; "
+                    f"try again. {_where_hint(dataset, folder, url_named=True)}"
                 )
             temporary = new_temporary(".part")
             temporary.write_bytes(data)

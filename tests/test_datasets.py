@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _data import DATA_HOME, file_problem
+from _data import DATA_HOME, file_problem, require_files
 
 from sk_rnn import datasets
 from sk_rnn.datasets import (
@@ -46,7 +46,7 @@ def data_home(monkeypatch) -> Path:
         if datasets.get_data_home(data_home) == DATA_HOME:
             problem = file_problem(DATA_HOME, datasets._DATASETS[key].folder, filename)
             if problem:
-                pytest.skip(problem)
+                pytest.skip(f"{problem} (set SK_RNN_TEST_DATA)")
         return real_fetch(key, filename, data_home=data_home,
                           download_if_missing=download_if_missing)
 
@@ -76,13 +76,10 @@ def _point_at(monkeypatch, key: str, path: Path) -> None:
 
 
 def _require(data_home: Path, relative: str) -> Path:
-    """The path of a data file under ``data_home``; skip the test when it is missing or
+    """The path of one data file under ``data_home``; skip the test when it is missing or
     incomplete."""
-    folder, filename = relative.split("/", 1)
-    problem = file_problem(data_home, folder, filename)
-    if problem:
-        pytest.skip(problem)
-    return data_home / relative
+    (path,) = require_files(data_home, relative)
+    return path
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -106,8 +103,17 @@ def test_get_data_home_precedence(monkeypatch, tmp_path):
     assert get_data_home(tmp_path / "arg") == tmp_path / "arg"
     assert get_data_home("~/data") == tmp_path / "home" / "data"
     assert isinstance(get_data_home(str(tmp_path)), Path)
+    monkeypatch.setenv("SK_RNN_DATA_HOME", "~/from_env")
+    assert get_data_home() == tmp_path / "home" / "from_env"
+    monkeypatch.setenv("SK_RNN_DATA_HOME", "")  # set but empty: the default
+    assert get_data_home() == tmp_path / "home" / "sk_rnn_data"
     # Reading the location creates nothing.
     assert not any(tmp_path.iterdir())
+
+
+def test_get_data_home_refuses_an_empty_path():
+    with pytest.raises(ValueError, match="data_home must be a folder path or None"):
+        get_data_home("")
 
 
 def test_env_var_is_honoured(monkeypatch, data_home):
@@ -492,6 +498,7 @@ def test_download_checksum_mismatch(monkeypatch, tmp_path, data_home):
     assert str(folder / "rt-polarity.pos") in message
     assert datasets._DATASETS["movie_reviews"].files[0].sha256 in message
     assert datasets._sha256(corrupted) in message
+    assert archive.as_uri() in message
     # Neither the bad file, nor the good one, nor any temporary, nor the folders the
     # download created is left behind.
     assert not (tmp_path / "home").exists()
@@ -512,6 +519,38 @@ def test_download_offline(monkeypatch, tmp_path):
     assert "SK_RNN_DATA_HOME" in message and "data_home" in message
     assert "SMSSpamCollection" in message  # what to put there
     assert list(tmp_path.iterdir()) == []  # no empty sms_spam/ left behind
+
+
+def test_failed_download_into_a_fresh_data_home_leaves_nothing(monkeypatch, tmp_path):
+    missing = tmp_path / "nowhere" / "sms.zip"
+    _point_at(monkeypatch, "sms_spam", missing)
+    home = tmp_path / "fresh" / "data"
+    with pytest.raises(DatasetDownloadError) as info:
+        load_sms_spam(data_home=home)
+    message = str(info.value)
+    assert missing.as_uri() in message  # what to download
+    assert str(home / "sms_spam") in message and "SMSSpamCollection" in message  # where
+    assert "\n" not in message  # one paragraph
+    assert list(tmp_path.iterdir()) == []  # no data home, no sms_spam/, no temporary
+
+
+@pytest.mark.parametrize("key", sorted(datasets._DATASETS))
+def test_offline_message_names_the_url_folder_and_files(monkeypatch, tmp_path, key):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("offline")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    dataset = datasets._DATASETS[key]
+    with pytest.raises(DatasetDownloadError) as info:
+        datasets._fetch_file(key, dataset.files[0].filename, data_home=tmp_path / "home",
+                             download_if_missing=True)
+    message = str(info.value)
+    assert message.count(dataset.url) == 1
+    assert str(tmp_path / "home" / dataset.folder) in message
+    assert all(f.filename in message for f in dataset.files)
+    assert "SK_RNN_DATA_HOME" in message and "data_home=" in message
+    assert "\n" not in message
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_failed_download_keeps_folders_it_did_not_create(monkeypatch, tmp_path):
@@ -541,9 +580,29 @@ def test_clear_data_home(monkeypatch, tmp_path):
 
 
 def test_clear_data_home_refuses_the_home_folder_and_the_root(monkeypatch, tmp_path):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    with pytest.raises(ValueError, match="refuses to delete .*home folder"):
+    def must_not_delete(path, *args, **kwargs):
+        raise AssertionError(f"clear_data_home tried to delete {path}")
+
+    # Should the guard fail, the test fails instead of deleting anything real.
+    monkeypatch.setattr(datasets.shutil, "rmtree", must_not_delete)
+    home = tmp_path / "users" / "me"
+    home.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    with pytest.raises(ValueError, match=f"refuses to delete {home}: it is your home folder"):
         clear_data_home("~")
-    with pytest.raises(ValueError, match="refuses to delete"):
+    monkeypatch.setenv("SK_RNN_DATA_HOME", str(home))
+    with pytest.raises(ValueError, match="your home folder"):
+        clear_data_home()
+    with pytest.raises(ValueError, match="a folder that holds your home folder"):
+        clear_data_home(tmp_path / "users")
+    with pytest.raises(ValueError, match="refuses to delete /: it is the file-system root"):
         clear_data_home("/")
-    assert tmp_path.exists()
+    assert home.is_dir()
+
+
+def test_clear_data_home_leaves_a_file_alone(tmp_path):
+    path = tmp_path / "data"
+    path.write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        clear_data_home(path)
+    assert path.read_text() == "not a folder"

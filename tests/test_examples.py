@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _data import DATA_HOME, missing_data
+from _data import DATA_HOME, data_problems, dataset_files
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -131,16 +131,21 @@ EXAMPLES_RUN = {
 }
 
 
-# Scripts that read more data sets than their ``data`` folder.
-_MORE_DATA = {"transfer": ("brown", "mr_polarity")}
+# The data files a script reads under --data-home, where they are not all the files of
+# its ``data`` folder (translate_tatoeba reads only the 18k pairs) or not all in it.
+_DATA_FILES = {
+    "translation": ("tatoeba_eng_fra/eng-fra-18k.txt",),
+    "transfer": ("movie_reviews_v2/reviews.tsv", "brown/brown.txt",
+                 "mr_polarity/rt-polarity.pos", "mr_polarity/rt-polarity.neg"),
+}
 
 
 def _data_problems(name: str) -> list[str]:
-    """Why example ``name`` cannot run here: its data files missing or incomplete."""
+    """Why example ``name`` cannot run here: a data file it reads missing or incomplete."""
     example = EXAMPLES_RUN[name]
     if example.data is None:
         return []
-    return missing_data(DATA_HOME, (example.data, *_MORE_DATA.get(name, ())))
+    return data_problems(DATA_HOME, _DATA_FILES.get(name) or dataset_files([example.data]))
 
 
 # The --out rule, exercised by runs that happen anyway: these two scripts get the same
