@@ -86,3 +86,17 @@ def write_result(result: dict, out: Path | None) -> None:
     if out:
         with out.open("a") as handle:
             handle.write(line + "\n")
+
+
+def interleaved_times(runs: dict, repeats: int) -> dict:
+    """Seconds of each ``runs[name]()`` over ``repeats`` rounds that interleave them,
+    rotating the order every round so that machine noise hits all of them."""
+    times = {name: [] for name in runs}
+    names = list(runs)
+    for round_ in range(repeats):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            with Timer() as timer:
+                runs[name]()
+            times[name].append(timer.seconds)
+    return times

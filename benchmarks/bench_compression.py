@@ -35,7 +35,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import Timer, base_parser, machine, set_threads, write_result
+from _common import (
+    Timer,
+    base_parser,
+    interleaved_times,
+    machine,
+    set_threads,
+    write_result,
+)
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 import sk_rnn
@@ -167,7 +174,7 @@ def _time_variants(variants: dict, X_test: list[str], args, fit_seconds: float) 
     runs = {name: run(*pair) for name, pair in variants.items()}
     runs.update({f"{name} [tokenise]": tokenise(estimator)
                  for name, (estimator, packed) in variants.items() if not packed})
-    times = _interleaved_times(runs, args.repeats)
+    times = interleaved_times(runs, args.repeats)
     medians = {name: statistics.median(t) for name, t in times.items()}
     return {"medians": medians, "times": times, "fit_seconds": fit_seconds}
 
@@ -209,20 +216,6 @@ def _report(variants: dict, accuracies: dict, timing: dict, args) -> None:
               f"{tokenise:>8} {row['speedup_vs_float32']:7.2f}x")
 
 
-def _interleaved_times(runs: dict, repeats: int) -> dict:
-    """Seconds of each ``runs[name]()`` over ``repeats`` rounds that interleave them,
-    rotating the order every round so that machine noise hits all of them."""
-    times = {name: [] for name in runs}
-    names = list(runs)
-    for round_ in range(repeats):
-        shift = round_ % len(names)
-        for name in names[shift:] + names[:shift]:
-            with Timer() as timer:
-                runs[name]()
-            times[name].append(timer.seconds)
-    return times
-
-
 def time_engines(model: RNNClassifier, X_test: list[str], repeats: int,
                  out: Path | None) -> None:
     """Network-only time of the float model and of int8 copies under each engine."""
@@ -252,7 +245,7 @@ def time_engines(model: RNNClassifier, X_test: list[str], repeats: int,
     for forward in runs.values():
         forward()  # warm-up
     medians = {name: statistics.median(t)
-               for name, t in _interleaved_times(runs, repeats).items()}
+               for name, t in interleaved_times(runs, repeats).items()}
     torch.backends.quantized.engine = default_engine
     print(f"network only, {len(batches)} batches: " + ", ".join(
         f"{name} {1000 * m:.1f} ms" for name, m in medians.items()))

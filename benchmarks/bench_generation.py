@@ -13,6 +13,17 @@ on the same split.
 Generation speed, on one thread: characters per second for 500 and 2,000 characters
 (best of three), the cost ratio 2,000 / 500 (linear would be 4), and the time of 1,000
 characters when the whole prefix is re-run at every step instead of keeping the state.
+
+With ``--distill SIZE [SIZE ...]`` (sizes as ``LAYERSxUNITS``, e.g. ``2x256``) it then
+distils a student of each size from the fitted default model
+(``sk_rnn.compression.distill`` on the same training text, its default temperature and
+``alpha``), and, for the same-run baseline, fits the same student size without a teacher
+(``fit``). Each model's held-out loss as above; generation speed on one thread as
+``--speed-rounds`` interleaved rounds (rotating order) of 500 characters each, medians,
+and the ratio to the teacher's. ``--save-dir`` keeps every model (``sk_rnn.save``);
+``--teacher FILE`` starts from a saved teacher instead of fitting one.
+
+    python benchmarks/bench_generation.py --threads 2 --no-baseline --distill 2x256 1x512
 """
 
 from __future__ import annotations
@@ -30,13 +41,17 @@ from _common import (
     Timer,
     add_param_overrides,
     base_parser,
+    interleaved_times,
     machine,
     parse_param_overrides,
     set_threads,
     write_result,
 )
+from sklearn.base import clone
 
+import sk_rnn
 from sk_rnn import TextGenerator
+from sk_rnn.compression import distill
 from sk_rnn.datasets import load_tiny_shakespeare
 from sk_rnn.generation import _sample
 
@@ -117,6 +132,16 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a slice of the data, tiny model")
     parser.add_argument("--no-baseline", action="store_true", help="skip the 5-gram model")
     parser.add_argument("--out", type=Path, default=None, help="append a JSON line here")
+    parser.add_argument("--distill", nargs="+", default=[], metavar="LAYERSxUNITS",
+                        help="distil students of these sizes, e.g. 2x256 1x512")
+    parser.add_argument("--student-param", action="append", default=[],
+                        metavar="NAME=VALUE", help="a further parameter of every student")
+    parser.add_argument("--speed-rounds", type=int, default=7,
+                        help="interleaved generation rounds for the students' table")
+    parser.add_argument("--teacher", type=Path, default=None,
+                        help="a teacher saved by sk_rnn.save instead of fitting one")
+    parser.add_argument("--save-dir", type=Path, default=None,
+                        help="save every model here (sk_rnn.save)")
     args = parser.parse_args()
     set_threads(args.threads)
     params = parse_param_overrides(args.param)
@@ -128,28 +153,101 @@ def main() -> None:
         train, valid = train[:20_000], valid[:2_000]
         params = {"hidden_size": 32, "num_layers": 1, "max_epochs": 1, **params}
     print(f"# {machine()}", flush=True)
-    model = TextGenerator(random_state=args.seed, **params)
-    with Timer() as fit:
-        model.fit(train)
+    if args.teacher is not None:
+        model = sk_rnn.load(args.teacher)
+        fit_seconds = float("nan")
+    else:
+        model = TextGenerator(random_state=args.seed, **params)
+        with Timer() as fit:
+            model.fit(train)
+        fit_seconds = fit.seconds
+    if args.save_dir is not None:
+        args.save_dir.mkdir(parents=True, exist_ok=True)
+        if args.teacher is None:
+            sk_rnn.save(model, args.save_dir / "teacher.skrnn")
     with Timer() as scoring:
         valid_loss = -model.score(valid)
     result = {
         "seed": args.seed, "params": params, "n_train_chars": len(train),
         "n_valid_chars": len(valid),
         "valid_nats_per_char": round(valid_loss, 4),
-        "fit_seconds": round(fit.seconds, 1), "epochs": model.n_iter_,
+        "fit_seconds": round(fit_seconds, 1), "epochs": model.n_iter_,
         "score_seconds": round(scoring.seconds, 1),
         "history_valid_loss": [round(h["valid_loss"], 4) for h in model.history_
                                if "valid_loss" in h],
         "history_seconds": [round(h["dur"], 1) for h in model.history_],
     }
     print(json.dumps(result), flush=True)
+    if args.distill:
+        result["students"] = students(model, train, valid, args, valid_loss)
+        write_result(result, args.out)
+        return
     set_threads(1)
     result["generation_1_thread"] = generation_speed(model)
     result["sample"] = model.generate("ROMEO:\n", 400, random_state=args.seed)
     if not args.no_baseline:
         result["witten_bell_5gram_nats_per_char"] = round(witten_bell_loss(train, valid), 4)
     write_result(result, args.out)
+
+
+def students(teacher: TextGenerator, train: str, valid: str, args,
+             teacher_loss: float) -> list[dict]:
+    """Distil each ``--distill`` size (and fit it without a teacher), then time every
+    model's generation interleaved; one row per model."""
+    extra = parse_param_overrides(args.student_param)
+    models = {"teacher": teacher}
+    rows = {"teacher": {"model": "teacher (defaults)", "valid_nats_per_char":
+                        round(teacher_loss, 4)}}
+    for size in args.distill:
+        layers, units = (int(v) for v in size.lower().split("x"))
+        student_params = {"num_layers": layers, "hidden_size": units,
+                          "random_state": args.seed, **extra}
+        for how in ("distilled", "fit alone"):
+            name = f"{size} {how}"
+            set_threads(args.threads)
+            with Timer() as timer:
+                if how == "distilled":
+                    model = distill(teacher, train, **student_params)
+                else:  # the teacher's parameters with the student's size, as distill
+                    model = clone(teacher).set_params(**student_params).fit(train)
+            loss = -model.score(valid)
+            rows[name] = {
+                "model": name, "params": student_params,
+                "valid_nats_per_char": round(loss, 4),
+                "above_teacher": round(loss - teacher_loss, 4),
+                "fit_seconds": round(timer.seconds, 1), "epochs": model.n_iter_,
+                "history_valid_loss": [round(h["valid_loss"], 4) for h in model.history_
+                                       if "valid_loss" in h],
+            }
+            print(json.dumps(rows[name]), flush=True)
+            models[name] = model
+            if args.save_dir is not None:
+                sk_rnn.save(model, args.save_dir / f"{name.replace(' ', '_')}.skrnn")
+    set_threads(1)
+    for model in models.values():  # warm-up
+        model.generate("ROMEO:", 50, random_state=0)
+    seeds = iter(range(10**6))
+    written = {name: [] for name in models}  # a model may end its text early
+
+    def write(name):
+        text = models[name].generate("ROMEO:", 500, random_state=next(seeds))
+        written[name].append(len(text) - len("ROMEO:"))
+
+    times = interleaved_times({name: (lambda n=name: write(n)) for name in models},
+                              args.speed_rounds)
+    # seconds per character, median over rounds
+    per_char = {name: float(np.median(np.array(times[name]) / np.maximum(written[name], 1)))
+                for name in models}
+    for name, row in rows.items():
+        row["chars_per_s"] = round(1 / per_char[name], 1)
+        row["speed_up"] = round(per_char["teacher"] / per_char[name], 2)
+        row["chars_written_min"] = min(written[name])
+    print("| model | held-out nats/char | above teacher | chars/s | speed-up | fit s |")
+    for row in rows.values():
+        print(f"| {row['model']} | {row['valid_nats_per_char']:.4f} | "
+              f"{row.get('above_teacher', 0):+.4f} | {row['chars_per_s']:,.0f} | "
+              f"{row['speed_up']:.2f}x | {row.get('fit_seconds', '')} |", flush=True)
+    return list(rows.values())
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from torch.utils.data import Dataset
 
 from ._registry import register_reference
 
-__all__ = ["TokenStream", "StreamLoader", "n_streams"]
+__all__ = ["SoftTargetStreamLoader", "SoftTokenStream", "StreamLoader", "TokenStream", "n_streams"]
 
 
 class TokenStream(Dataset):
@@ -105,7 +105,10 @@ class StreamLoader:
     def __len__(self) -> int:
         return self._layout(0)[1]
 
-    def __iter__(self):
+    def _windows(self):
+        """``(index, reset)`` of every batch: ``index`` of shape ``(streams, length + 1)``
+        holds the stream positions of the window's inputs and, shifted by one, its
+        targets."""
         length = self.sequence_length
         offset = 0
         if self.shuffle:
@@ -115,16 +118,73 @@ class StreamLoader:
         streams, windows = self._layout(offset)
         if windows == 0:
             return
-        ids = self.dataset.ids
-        per_stream = (len(ids) - offset - 1) // streams
+        per_stream = (len(self.dataset) - offset - 1) // streams
         starts = offset + per_stream * torch.arange(streams)
         window = torch.arange(length + 1)
         for w in range(windows):
-            # (streams, length + 1): inputs and, shifted by one, their targets
-            chunk = ids[starts[:, None] + w * length + window[None, :]].long()
-            x = chunk[:, :-1]
-            y = chunk[:, 1:]
-            reset = torch.full((streams,), w == 0, dtype=torch.bool)
-            if self.pin_memory:
-                x, y, reset = x.pin_memory(), y.pin_memory(), reset.pin_memory()
+            yield (starts[:, None] + w * length + window[None, :],
+                   torch.full((streams,), w == 0, dtype=torch.bool))
+
+    def _pinned(self, tensors):
+        return [t.pin_memory() for t in tensors] if self.pin_memory else list(tensors)
+
+    def __iter__(self):
+        ids = self.dataset.ids
+        for index, reset in self._windows():
+            chunk = ids[index].long()  # inputs and, shifted by one, their targets
+            x, y, reset = self._pinned((chunk[:, :-1], chunk[:, 1:], reset))
+            yield {"x": x, "reset": reset}, y
+
+
+class SoftTokenStream(TokenStream):
+    """A :class:`TokenStream` with a teacher's next-token distribution at every position
+    (knowledge distillation of a language model).
+
+    Parameters
+    ----------
+    ids : 1-D int array of shape (n,)
+        Token ids.
+    soft : 2-D float array of shape (n, k)
+        Row ``i``: the teacher's probabilities of the token after position ``i``, over
+        every id (``k`` the number of ids) or over the ids in ``index``; kept as float16.
+    index : 2-D int array of shape (n, k) or None, default=None
+        The ids that the columns of ``soft`` belong to, row by row (a teacher's top ``k``
+        of a large vocabulary); None: column ``j`` is id ``j``.
+    """
+
+    def __init__(self, ids: np.ndarray, soft: np.ndarray,
+                 index: np.ndarray | None = None) -> None:
+        super().__init__(ids)
+        if len(soft) != len(self.ids) or (index is not None and index.shape != soft.shape):
+            raise ValueError(
+                f"soft targets of shape {np.shape(soft)} (and index "
+                f"{None if index is None else index.shape}) do not match {len(self.ids)} "
+                "token positions."
+            )
+        self.soft = torch.as_tensor(np.asarray(soft, dtype=np.float16))
+        self.index = None if index is None else torch.as_tensor(index)
+
+
+@register_reference
+class SoftTargetStreamLoader(StreamLoader):
+    """:class:`StreamLoader` whose targets, for a :class:`SoftTokenStream`, are a dict:
+    ``"targets"`` (the next ids), ``"soft"`` (the teacher's distributions at the input
+    positions) and, for a top-``k`` teacher, ``"soft_index"``. For a plain
+    :class:`TokenStream` (the validation part) it yields the next ids as
+    :class:`StreamLoader` does."""
+
+    def __iter__(self):
+        soft = getattr(self.dataset, "soft", None)
+        if soft is None:
+            yield from super().__iter__()
+            return
+        ids, soft_index = self.dataset.ids, self.dataset.index
+        for index, reset in self._windows():
+            chunk = ids[index].long()
+            inputs = index[:, :-1]
+            parts = [chunk[:, :-1], reset, chunk[:, 1:], soft[inputs]]
+            if soft_index is not None:
+                parts.append(soft_index[inputs].long())
+            x, reset, *targets = self._pinned(parts)
+            y = dict(zip(("targets", "soft", "soft_index"), targets, strict=False))
             yield {"x": x, "reset": reset}, y

@@ -262,7 +262,7 @@ def distill(
     y=None,
     *,
     student: Estimator | None = None,
-    temperature: float = 2.0,
+    temperature: float | None = None,
     alpha: float = 0.5,
     **student_params,
 ) -> Estimator:
@@ -277,28 +277,46 @@ def distill(
     ``bidirectional``, ``cell_type``, ``vectorizer__max_features``, ...), or ``student``.
     On a CPU, a smaller hidden size or embedding is what makes ``predict`` faster.
 
-    Supported teachers: :class:`~sk_rnn.RNNClassifier` (soft targets) and
-    :class:`~sk_rnn.RNNRegressor` (the teacher's predictions as targets, mixed with ``y``
-    where given: ``alpha * teacher + (1 - alpha) * y``). Not supported yet:
-    ``TextGenerator`` (next-token distributions), ``Seq2SeqTranslator`` and
-    ``RNNForecaster``.
+    Supported teachers:
+
+    - :class:`~sk_rnn.RNNClassifier`: soft targets, mixed with the cross-entropy on ``y``
+      where given;
+    - :class:`~sk_rnn.RNNRegressor`: the teacher's predictions as targets, mixed with
+      ``y`` where given (``alpha * teacher + (1 - alpha) * y``);
+    - :class:`~sk_rnn.TextGenerator`: ``X`` is a corpus; the teacher reads it once and
+      its next-token distribution at every position becomes the student's soft target,
+      mixed with the cross-entropy on the corpus's actual next tokens. The student keeps
+      the teacher's vocabulary (so ``level``, ``lowercase``, ``max_features`` and
+      ``min_freq`` stay the teacher's), and its own ``softmax``. Beyond 512 ids (a word
+      vocabulary) only the teacher's 64 most likely ids per position are kept.
+
+    Not supported: ``Seq2SeqTranslator`` (a student would need the teacher's decoder
+    distributions along its own translations, sequence-level distillation) and
+    ``RNNForecaster`` (sktime's API: fit a smaller forecaster on the same series instead).
 
     Parameters
     ----------
     teacher : fitted RNNClassifier or RNNRegressor
         Left unchanged; may be quantized.
-    X : array-like
+    X : array-like, or a corpus for a TextGenerator
         Inputs of the kind the teacher was fitted on (texts, token ids or numeric
-        sequences); the student learns its own vocabulary or scaling from them.
+        sequences); the student learns its own vocabulary or scaling from them. For a
+        TextGenerator: a text or a list of documents.
     y : array-like of shape (n_samples,) or None, default=None
-        True targets for ``X``, if there are any.
+        True targets for ``X``, if there are any (None for a TextGenerator, whose
+        targets are the corpus's next tokens).
     student : unfitted estimator of the teacher's class or None, default=None
         The student's parameters (cloned, never modified); None starts from the
         teacher's parameters. ``student_params`` are set on top either way.
-    temperature : float > 0, default=2.0
-        Classifier only: softens the teacher's probabilities (1 keeps them).
+    temperature : float > 0 or None, default=None
+        Softens the teacher's probabilities (1 keeps them); classifier and text
+        generator. None: 2.0 for a classifier (Hinton et al.), 1.0 for a text generator
+        (on 200,000 characters of Tiny Shakespeare, a student at 2.0 ended 0.07
+        nats/char worse than at 1.0 on its held-out blocks, and worse than the same model
+        trained without a teacher; benchmarks/RESULTS.md).
     alpha : float in [0, 1], default=0.5
-        Weight of the teacher's outputs against ``y``; ignored without ``y`` (the
+        Weight of the teacher's outputs against ``y`` (a text generator: against the
+        corpus's next tokens); ignored without ``y`` for a classifier or regressor (the
         teacher's outputs are the only targets).
     **student_params
         Parameters of the student, such as ``hidden_size=32``.
@@ -315,11 +333,12 @@ def distill(
     Raises
     ------
     TypeError
-        If ``teacher`` is not a fitted RNNClassifier or RNNRegressor, or ``student`` is of
-        another class.
+        If ``teacher`` is not a fitted RNNClassifier, RNNRegressor or TextGenerator, or
+        ``student`` is of another class.
     ValueError
         If ``X`` is of another input kind than the teacher saw, ``temperature`` or
-        ``alpha`` is out of range, or a student parameter is unknown.
+        ``alpha`` is out of range, a student parameter is unknown, or (TextGenerator) ``y``
+        is given or a student changes the vocabulary parameters.
 
     Examples
     --------
@@ -336,13 +355,12 @@ def distill(
     """
     from ._sequences import infer_input_kind
     from .classification import RNNClassifier, RNNRegressor
+    from .generation import TextGenerator
 
-    if not isinstance(teacher, (RNNClassifier, RNNRegressor)):
+    if not isinstance(teacher, (RNNClassifier, RNNRegressor, TextGenerator)):
         raise TypeError(
-            "distill(teacher, X): teacher must be a fitted RNNClassifier or RNNRegressor, "
-            f"found {type(teacher).__name__}"
-            + (" (distilling its next-token distributions is not supported yet)."
-               if type(teacher).__name__ == "TextGenerator" else ".")
+            "distill(teacher, X): teacher must be a fitted RNNClassifier, RNNRegressor or "
+            f"TextGenerator, found {type(teacher).__name__}."
         )
     _fitted_module(teacher, "distill")
     if student is not None and type(student) is not type(teacher):
@@ -351,6 +369,8 @@ def distill(
             f"{type(teacher).__name__} like the teacher, found {type(student).__name__}: "
             "a student learns the teacher's outputs through the same kind of head."
         )
+    if temperature is None:
+        temperature = 1.0 if isinstance(teacher, TextGenerator) else 2.0
     if isinstance(temperature, bool) or not isinstance(temperature, Real) or not (
             0 < temperature < float("inf")):
         raise ValueError(
@@ -362,6 +382,10 @@ def distill(
             f"distill(alpha=...): alpha must be a number in [0, 1] (the weight of the "
             f"teacher's outputs against y), found {alpha!r}."
         )
+    base = teacher if student is None else student
+    if isinstance(teacher, TextGenerator):
+        return _distill_generator(teacher, X, y, clone(base).set_params(**student_params),
+                                  float(temperature), float(alpha))
     kind = infer_input_kind(X)
     if kind != teacher.input_kind_:
         raise ValueError(
@@ -390,3 +414,32 @@ def distill(
         "labelled": labelled,
     }
     return new
+
+
+#: TextGenerator parameters that shape the vocabulary: a student reads the teacher's.
+_VOCABULARY_PARAMS = ("level", "lowercase", "max_features", "min_freq")
+
+
+def _distill_generator(teacher, X, y, student, temperature: float, alpha: float):
+    """:func:`distill` for a TextGenerator teacher: ``student`` (unfitted, its
+    parameters set) learns the teacher's next-token distributions over the corpus ``X``."""
+    if y is not None:
+        raise ValueError(
+            "distill(teacher, X, y): a TextGenerator's targets are the corpus's own next "
+            "tokens, so y must be None (alpha weighs the teacher's distributions against "
+            "them)."
+        )
+    changed = [name for name in _VOCABULARY_PARAMS
+               if student.get_params()[name] != teacher.get_params()[name]]
+    if changed:
+        raise ValueError(
+            f"distill(teacher, X): the student's {', '.join(changed)} differ from the "
+            "teacher's, but a student of a TextGenerator reads the teacher's vocabulary "
+            "(the soft targets are distributions over it): leave "
+            f"{' and '.join(changed)} as the teacher has them."
+        )
+    student._fit_soft_targets(X, teacher, temperature=temperature, alpha=alpha)
+    _drop_optimizer(student.net_)
+    student.distillation_ = {"teacher": type(teacher).__name__, "temperature": temperature,
+                             "alpha": alpha, "labelled": False}
+    return student

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -17,8 +18,15 @@ from ._base import BaseRNNEstimator, store_params
 from ._net import plateau_schedule
 from ._params import Boolean, Either, Interval, Options, Param, document_params
 from ._registry import register_estimator
-from ._streams import StreamLoader, TokenStream, n_streams
+from ._streams import (
+    SoftTargetStreamLoader,
+    SoftTokenStream,
+    StreamLoader,
+    TokenStream,
+    n_streams,
+)
 from ._typing import RandomStateLike, TextsLike
+from .nn.distillation import TokenDistillationLoss
 from .nn.language_model import (
     LanguageModel,
     TargetNLL,
@@ -63,6 +71,13 @@ _SCORE_CONTEXT = 256
 _SCORE_BATCH = 64
 # Logits computed at once while scoring (rows x vocabulary), to bound memory.
 _LOGIT_BUDGET = 1 << 22
+# Distillation: a teacher's full next-token distribution is kept up to this many ids (a
+# character vocabulary); beyond, its most likely _SOFT_TOP_K ids. The teacher reads the
+# corpus in windows of at most _SOFT_WINDOW tokens (fewer when the logits would exceed
+# _LOGIT_BUDGET).
+_DENSE_SOFT_TARGETS = 512
+_SOFT_TOP_K = 64
+_SOFT_WINDOW = 256
 # Early stopping holds out this many blocks spread over the corpus (see validation_blocks).
 _VALIDATION_BLOCKS = 10
 # The constraints of generate's numeric arguments.
@@ -380,7 +395,37 @@ class TextGenerator(BaseRNNEstimator):
             keep_spacing=self.level == "word", max_features=self._resolved("max_features"),
             min_freq=self.min_freq,
         ).fit(documents)
+        self._train_on_stream(self._stream(documents))
+        return self
+
+    def _fit_soft_targets(self, X, teacher: TextGenerator, *, temperature: float,
+                          alpha: float) -> TextGenerator:
+        """Train on a teacher's next-token distributions over ``X`` (knowledge
+        distillation; used by :func:`sk_rnn.compression.distill`).
+
+        The student reads the teacher's vocabulary. The teacher runs once over the corpus,
+        as ``batch_size`` contiguous streams with its state carried (as in training), and
+        its distribution at every position, at ``temperature``, becomes a soft target;
+        the loss is :class:`~sk_rnn.nn.distillation.TokenDistillationLoss`, mixed
+        (weight ``1 - alpha``) with the cross-entropy on the corpus's next tokens.
+        Early stopping watches that cross-entropy alone, on the held-out blocks.
+        """
+        return self._fit_cleanly(self._fit_on_teacher, X, teacher, temperature, alpha)
+
+    def _fit_on_teacher(self, X, teacher, temperature, alpha) -> TextGenerator:
+        self._validate_params()
+        documents = check_corpus(X, "X")
+        self.vectorizer_ = copy.deepcopy(teacher.vectorizer_)
         stream = self._stream(documents)
+        soft = teacher._next_token_distributions(stream, temperature, self.batch_size)
+        self._train_on_stream(stream, soft, {"temperature": temperature, "alpha": alpha})
+        return self
+
+    def _train_on_stream(self, stream: np.ndarray, soft: tuple | None = None,
+                         distillation: dict | None = None) -> None:
+        """Train a fresh network on the id stream (with ``soft``, the teacher's
+        ``(probabilities, ids or None)`` at every position, and the ``distillation``
+        loss parameters)."""
         length = self._sequence_length()
         if len(stream) - 1 < length:
             n_text = int((stream != self._boundary).sum())
@@ -391,7 +436,8 @@ class TextGenerator(BaseRNNEstimator):
             )
         rng = check_random_state(self.random_state)
         seed = self._training_seed(rng)
-        train, valid = self._split_stream(stream, length)
+        train_at, valid_at = self._split_stream(np.arange(len(stream)), length)
+        train = stream[train_at]
         self.n_training_tokens_ = len(train)
         self.n_tokens_ = self._boundary + 1
         softmax = self._resolved("softmax")
@@ -408,21 +454,79 @@ class TextGenerator(BaseRNNEstimator):
             module_params.update(cutoffs=_adaptive_cutoffs(self.n_tokens_),
                                  div_value=_ADAPTIVE_DIV_VALUE)
         adaptive = softmax == "adaptive"
-        train_ds = TokenStream(train)
+        if soft is None:
+            train_ds = TokenStream(train)
+            criterion = TargetNLL if adaptive else TokenCrossEntropy
+            iterator = TargetStreamLoader if adaptive else StreamLoader
+        else:
+            # The student's scores over every id (an adaptive softmax's log-probabilities
+            # included) meet the teacher's distribution at each position.
+            probs, ids = soft
+            train_ds = SoftTokenStream(train, probs[train_at],
+                                       None if ids is None else ids[train_at])
+            criterion, iterator = TokenDistillationLoss, SoftTargetStreamLoader
         n_batches = len(StreamLoader(train_ds, self.batch_size, sequence_length=length))
         self._train_net(
             lambda: LanguageModel(**module_params),
-            TargetNLL if adaptive else TokenCrossEntropy,
+            criterion,
             train_ds,
-            None if valid is None else TokenStream(valid),
+            None if valid_at is None else TokenStream(stream[valid_at]),
             seed,
-            iterator=TargetStreamLoader if adaptive else StreamLoader,
+            iterator=iterator,
             iterator_params={"sequence_length": length},
+            criterion_params=distillation,
             monitor_callbacks=plateau_schedule(0.5) if self.lr_schedule == "plateau" else [],
             schedule_callbacks=self._cosine_schedule(n_batches),
         )
         self.net_.module_.clear_state()
-        return self
+
+    def _next_token_distributions(self, stream: np.ndarray, temperature: float,
+                                  n_parts: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The model's next-token distribution at every position of ``stream``.
+
+        The stream is read as ``n_parts`` contiguous parts side by side, each from a zero
+        state with the state carried through it (as training reads it).
+
+        Returns
+        -------
+        probs : ndarray of shape (len(stream), k), float16
+            Row ``i``: the probabilities, at ``temperature``, of the token after position
+            ``i`` (the last row, which has no next token, is zero). ``k`` is the number of
+            ids up to ``_DENSE_SOFT_TARGETS``; beyond, the ``_SOFT_TOP_K`` most likely ids
+            with their probabilities renormalised.
+        ids : ndarray of shape (len(stream), k) or None
+            The ids of the columns of ``probs`` (None: column ``j`` is id ``j``).
+        """
+        check_is_fitted(self)
+        module, device = self._inference_module()
+        n, n_ids = len(stream), self.n_tokens_
+        k = n_ids if n_ids <= _DENSE_SOFT_TARGETS else _SOFT_TOP_K
+        probs = np.zeros((n, k), dtype=np.float16)
+        top_ids = None if k == n_ids else np.zeros((n, k), dtype=np.int32)
+        n_parts = max(1, min(int(n_parts), n // 2))
+        part = -(-n // n_parts)  # parts of equal length; the padding at the end is dropped
+        padded = np.full(n_parts * part, PAD_ID, dtype=np.int64)
+        padded[:n] = stream
+        parts = torch.from_numpy(padded).view(n_parts, part)
+        window = max(1, min(_SOFT_WINDOW, _LOGIT_BUDGET // (n_parts * n_ids)))
+        state = None
+        with torch.inference_mode():
+            for start in range(0, part, window):
+                # contiguous: a quantised embedding needs it
+                x = parts[:, start : start + window].contiguous().to(device)
+                hidden, state = module.hidden(x, state)
+                p = torch.softmax(module.logits(hidden).float() / temperature, dim=-1)
+                if top_ids is not None:
+                    top = p.topk(k, dim=-1)
+                    p = top.values / top.values.sum(-1, keepdim=True)
+                at = (np.arange(n_parts)[:, None] * part + start
+                      + np.arange(x.shape[1])[None, :]).ravel()
+                keep = at < n
+                probs[at[keep]] = p.reshape(-1, k).cpu().numpy()[keep]
+                if top_ids is not None:
+                    top_ids[at[keep]] = top.indices.reshape(-1, k).cpu().numpy()[keep]
+        probs[n - 1] = 0  # no token follows the last one
+        return probs, top_ids
 
     def _cosine_schedule(self, n_batches: int) -> list:
         if self.lr_schedule != "cosine":
@@ -627,14 +731,15 @@ class TextGenerator(BaseRNNEstimator):
         writer = _TextWriter(self.level, prompt, stops)
         with torch.inference_mode():
             logits, state = module.run(context)
+            next_scores = module.stepper(state)  # then one token at a time
+            scores = logits[0, -1]
             for _ in range(max_length):
-                scores = logits[0, -1].double().cpu().numpy()
+                scores = scores.double().cpu().numpy()
                 scores[[PAD_ID, UNK_ID]] = -np.inf  # padding and "<unk>" are never written
                 token = _sample(scores, float(temperature), top_k, top_p, rng)
                 if token == self._boundary or writer.add(tokens[token]):
                     break
-                step = torch.tensor([[token]], device=device)
-                logits, state = module.run(step, state)
+                scores = next_scores(token)
         return prompt + writer.text()
 
 

@@ -143,8 +143,11 @@ def test_adaptive_language_model_carries_state_and_scores_its_distribution():
     hidden, _ = model.hidden(x)
     torch.testing.assert_close(model.target_log_prob(hidden, boundary),
                                log_probs[..., 39], rtol=1e-4, atol=1e-4)
-    with pytest.raises(ValueError, match="needs the targets"):
-        model(x, torch.ones(3, dtype=torch.bool))
+    # without targets (distillation): every id's log-probability, continuing the state
+    model.clear_state()
+    model(x[:, :5], torch.ones(3, dtype=torch.bool), targets[:, :5])
+    everything = model(x[:, 5:], torch.zeros(3, dtype=torch.bool))
+    torch.testing.assert_close(everything, log_probs[:, 5:], rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="needs cutoffs"):
         LanguageModel(40, 8, "lstm", 16, 1, 0.0, softmax="adaptive")
 
@@ -553,3 +556,35 @@ def test_score_bad_input(fitted):
         fitted.score("")
     with pytest.raises(TypeError, match="must be a string or an iterable"):
         fitted.score(3.5)
+
+
+@pytest.mark.parametrize("cell_type", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("softmax", ["full", "adaptive"])
+def test_token_stepper_matches_running_the_model(cell_type, softmax):
+    torch.manual_seed(0)
+    extra = {"cutoffs": [5, 20]} if softmax == "adaptive" else {}
+    model = LanguageModel(40, 8, cell_type, 16, 2, 0.3, softmax=softmax, **extra).eval()
+    x = torch.randint(2, 40, (1, 9))
+    with torch.inference_mode():
+        whole, _ = model.run(x)
+        _, state = model.run(x[:, :4])
+        step = model.stepper(state)
+        for t in range(4, 9):
+            torch.testing.assert_close(step(int(x[0, t])), whole[0, t], rtol=1e-5, atol=1e-5)
+
+
+def test_quantized_generator_writes_the_same_way_through_the_stepper():
+    from sk_rnn.compression import quantize
+
+    gen = TextGenerator(hidden_size=16, num_layers=1, embedding_dim=8, sequence_length=8,
+                        batch_size=4, max_epochs=1, random_state=0).fit(TEXT)
+    small = quantize(gen)
+    module = small.net_.module_
+    ids = torch.as_tensor([[small._boundary, *small.vectorizer_.transform(["to be"])[0]]])
+    with torch.inference_mode():
+        # one token through run (int8 activations are quantised per call, so per row)
+        _, state = module.run(ids[:, :-1])
+        last, _ = module.run(ids[:, -1:], state)
+        torch.testing.assert_close(module.stepper(state)(int(ids[0, -1])), last[0, -1],
+                                   rtol=1e-5, atol=1e-5)
+    assert small.generate("to be", max_length=30, random_state=0).startswith("to be")

@@ -1,8 +1,10 @@
 """The loss of knowledge distillation (Hinton, Vinyals & Dean, 2015).
 
 A student learns from a teacher's class probabilities softened by a temperature, mixed
-with the cross-entropy on hard labels where there are labels. See
-:func:`sk_rnn.compression.distill`.
+with the cross-entropy on hard labels where there are labels (:class:`DistillationLoss`),
+or, for a language model, from the teacher's next-token distribution at every position of
+the corpus, mixed with the cross-entropy on the actual next tokens
+(:class:`TokenDistillationLoss`). See :func:`sk_rnn.compression.distill`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from torch import nn
 
 from .._registry import register_reference
 
-__all__ = ["DistillationLoss", "soften"]
+__all__ = ["DistillationLoss", "TokenDistillationLoss", "soften"]
 
 
 def soften(proba: np.ndarray, temperature: float) -> np.ndarray:
@@ -81,4 +83,50 @@ class DistillationLoss(nn.Module):
             weight = None if self.weight is None else self.weight.to(logits.device)
             loss = loss + (1 - self.alpha) * F.cross_entropy(logits.float(), hard,
                                                              weight=weight)
+        return loss
+
+
+@register_reference
+class TokenDistillationLoss(nn.Module):
+    """Distillation loss of a language model, in nats per token.
+
+    ``loss = alpha * T**2 * CE(softmax(z / T), p_T) + (1 - alpha) * CE(z, y)`` averaged
+    over every position, for the student's scores ``z`` over the vocabulary (logits, or
+    the log-probabilities of an adaptive softmax), the teacher's next-token
+    probabilities at temperature ``T``, ``p_T``, and the corpus's next tokens ``y``.
+
+    Parameters
+    ----------
+    temperature : float, default=2.0
+    alpha : float in [0, 1], default=1.0
+        Weight of the soft term.
+
+    Notes
+    -----
+    The target is a dict from :class:`~sk_rnn._streams.SoftTargetStreamLoader`:
+    ``"targets"`` (``(batch, steps)`` ids), ``"soft"`` (``(batch, steps, k)``
+    probabilities) and, when the teacher kept only its ``k`` most likely ids,
+    ``"soft_index"`` (their ids; the student's probabilities are read at those ids). A
+    plain id tensor (the validation windows) gives the cross-entropy alone, so
+    ``valid_loss`` is in the same nats per token as a language model trained by ``fit``.
+    """
+
+    def __init__(self, temperature: float = 2.0, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.temperature = float(temperature)
+        self.alpha = float(alpha)
+
+    def forward(self, scores: torch.Tensor, target) -> torch.Tensor:
+        scores = scores.float()
+        if not isinstance(target, dict):
+            return F.cross_entropy(scores.flatten(0, 1), target.flatten())
+        t = self.temperature
+        log_q = F.log_softmax(scores / t, dim=-1)
+        if "soft_index" in target:
+            log_q = log_q.gather(-1, target["soft_index"])
+        soft_ce = -(target["soft"].float() * log_q).sum(-1).mean()
+        loss = self.alpha * t * t * soft_ce
+        if self.alpha < 1:
+            loss = loss + (1 - self.alpha) * F.cross_entropy(
+                scores.flatten(0, 1), target["targets"].flatten())
         return loss

@@ -19,7 +19,7 @@ from torch import nn
 from .._registry import register_module, register_reference
 from .._streams import StreamLoader
 from ._init_args import RecordsInitArgs
-from .encoder import make_rnn, run_rnn
+from .encoder import _CELL_FUNCTIONS, make_rnn, run_rnn
 
 __all__ = ["LanguageModel", "TargetNLL", "TargetStreamLoader", "TokenCrossEntropy"]
 
@@ -45,8 +45,9 @@ class LanguageModel(RecordsInitArgs, nn.Module):
         layer.
     softmax : {"full", "adaptive"}, default="full"
         Output layer. ``"full"``: a linear layer over the vocabulary; :meth:`forward`
-        returns logits. ``"adaptive"``: an adaptive softmax with ``cutoffs``; training
-        needs the targets, and :meth:`forward` returns their log-probabilities.
+        returns logits. ``"adaptive"``: an adaptive softmax with ``cutoffs``; given the
+        targets, :meth:`forward` computes only their clusters and returns their
+        log-probabilities.
     cutoffs : sequence of int or None, default=None
         Cluster boundaries of the adaptive softmax, increasing, each in
         ``[1, vocab_size - 1]``, counted in output classes: class 0 is the last id (the
@@ -193,15 +194,17 @@ class LanguageModel(RecordsInitArgs, nn.Module):
         reset : BoolTensor of shape (batch,)
             Streams that start here: their state starts at zero.
         targets : LongTensor of shape (batch, steps) or None, default=None
-            The next tokens (given by :class:`TargetStreamLoader`); needed by the adaptive
-            softmax, ignored by the full one.
+            The next tokens (given by :class:`TargetStreamLoader`): the adaptive softmax
+            then computes only their clusters; ignored by the full softmax.
 
         Returns
         -------
         Tensor
             Full softmax: logits of the next token at every position, ``(batch, steps,
-            vocab_size)`` (for :class:`TokenCrossEntropy`). Adaptive softmax: the
-            log-probability of each target, ``(batch, steps)`` (for :class:`TargetNLL`).
+            vocab_size)`` (for :class:`TokenCrossEntropy`). Adaptive softmax with
+            ``targets``: the log-probability of each target, ``(batch, steps)`` (for
+            :class:`TargetNLL`); without: the log-probabilities of every id, ``(batch,
+            steps, vocab_size)`` (what distillation compares with a teacher's).
         """
         state = self._carry
         if state is not None and _batch_of(state) != x.size(0):
@@ -214,13 +217,73 @@ class LanguageModel(RecordsInitArgs, nn.Module):
         outputs = self.dropout(outputs)
         if self.softmax == "full":
             return self.output(outputs)
-        if targets is None:
-            raise ValueError("the adaptive softmax needs the targets in training.")
+        if targets is None:  # every id's log-probability (distillation), not the targets'
+            return self.logits(outputs)
         return self.target_log_prob(outputs, targets)
 
     def clear_state(self) -> None:
         """Forget the state carried between training batches."""
         self._carry = None
+
+    def stepper(self, state) -> TokenStepper:
+        """A :class:`TokenStepper` that continues from ``state`` (as :meth:`run` returns
+        it for a batch of one), for generation token by token."""
+        return TokenStepper(self, state)
+
+
+class TokenStepper:
+    """Feeds a :class:`LanguageModel` one token at a time, in evaluation mode.
+
+    What :meth:`LanguageModel.run` does for a single token of a batch of one, with the
+    per-call work taken out of the loop: the layers' weights are looked up once, the
+    state stays a list of per-layer tensors, the embedding row is a slice of the weight
+    and evaluation-mode dropout is skipped. At character level that is a fifth of the
+    time per token for a small model (benchmarks/RESULTS.md). A quantised embedding or
+    output layer is called as a layer.
+
+    Parameters
+    ----------
+    module : LanguageModel
+        In evaluation mode; its recurrent stack must be float (it is never quantised:
+        :func:`~sk_rnn._registry.register_module` declares it step-wise).
+    state : tensor or tuple of tensors
+        The state after the tokens read so far, ``(num_layers, 1, hidden_size)`` each.
+    """
+
+    def __init__(self, module: LanguageModel, state) -> None:
+        rnn = module.rnn
+        self.module = module
+        self.cell = _CELL_FUNCTIONS[rnn.mode]
+        self.layers = [tuple(getattr(rnn, f"{name}_l{layer}") for name in
+                             ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+                       for layer in range(rnn.num_layers)]
+        self.lstm = isinstance(state, tuple)
+        h, c = state if self.lstm else (state, None)
+        self.h = list(h.unbind(0))
+        self.device = h.device
+        self.c = list(c.unbind(0)) if self.lstm else None
+        embedding = module.embedding
+        self.embedding = embedding.weight if type(embedding) is nn.Embedding else None
+        output = module.output
+        self.output = ((output.weight, output.bias)
+                       if module.softmax == "full" and type(output) is nn.Linear else None)
+
+    def __call__(self, token: int) -> torch.Tensor:
+        """Read ``token``; return the scores of the next one, ``(vocab_size,)`` (see
+        :meth:`LanguageModel.logits`)."""
+        if self.embedding is not None:
+            x = self.embedding[token : token + 1]
+        else:
+            x = self.module.embedding(torch.tensor([token], device=self.device))
+        for layer, weights in enumerate(self.layers):
+            if self.lstm:
+                x, self.c[layer] = self.cell(x, (self.h[layer], self.c[layer]), *weights)
+            else:
+                x = self.cell(x, self.h[layer], *weights)
+            self.h[layer] = x
+        if self.output is not None:
+            return F.linear(x, *self.output)[0]
+        return self.module.logits(x)[0]
 
 
 def _batch_of(state) -> int:
