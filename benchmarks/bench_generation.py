@@ -20,8 +20,11 @@ distils a student of each size from the fitted default model
 ``alpha``), and, for the same-run baseline, fits the same student size without a teacher
 (``fit``). Each model's held-out loss as above; generation speed on one thread as
 ``--speed-rounds`` interleaved rounds (rotating order) of 500 characters each, medians,
-and the ratio to the teacher's. ``--save-dir`` keeps every model (``sk_rnn.save``);
-``--teacher FILE`` starts from a saved teacher instead of fitting one.
+and the ratio to the teacher's; side by side, each model writing through
+``module.run`` on every new token, as ``generate`` did before its ``TokenStepper``.
+``--save-dir`` keeps every model (``sk_rnn.save``);
+``--teacher FILE`` starts from a saved teacher instead of fitting one, and ``--reuse``
+loads the students saved in ``--save-dir`` (to time generation again on a quiet machine).
 
     python benchmarks/bench_generation.py --threads 2 --no-baseline --distill 2x256 1x512
 """
@@ -125,6 +128,25 @@ def rerun_prefix_seconds(model: TextGenerator, n: int) -> float:
     return time.perf_counter() - start
 
 
+def write_through_run(model: TextGenerator, n: int, seed: int) -> int:
+    """``n`` characters written the way ``generate`` did before its ``TokenStepper``:
+    ``module.run`` on each new token with the state passed in (same sampling); returns
+    how many were written (a model may end its text early)."""
+    module = model.net_.module_.eval()
+    rng = np.random.RandomState(seed)
+    ids = [model._boundary, *model.vectorizer_.transform(["ROMEO:"])[0].tolist()]
+    with torch.inference_mode():
+        logits, state = module.run(torch.tensor([ids]))
+        for written in range(n):
+            scores = logits[0, -1].double().numpy()
+            scores[[0, 1]] = -np.inf
+            token = _sample(scores, 1.0, None, None, rng)
+            if token == model._boundary:
+                return written
+            logits, state = module.run(torch.tensor([[token]]), state)
+    return n
+
+
 def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     add_param_overrides(parser)
@@ -142,6 +164,9 @@ def main() -> None:
                         help="a teacher saved by sk_rnn.save instead of fitting one")
     parser.add_argument("--save-dir", type=Path, default=None,
                         help="save every model here (sk_rnn.save)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="load the students already saved in --save-dir instead of "
+                             "training them (to time generation again)")
     args = parser.parse_args()
     set_threads(args.threads)
     params = parse_param_overrides(args.param)
@@ -204,9 +229,13 @@ def students(teacher: TextGenerator, train: str, valid: str, args,
                           "random_state": args.seed, **extra}
         for how in ("distilled", "fit alone"):
             name = f"{size} {how}"
+            path = None if args.save_dir is None else (
+                args.save_dir / f"{name.replace(' ', '_')}.skrnn")
             set_threads(args.threads)
             with Timer() as timer:
-                if how == "distilled":
+                if args.reuse and path is not None and path.exists():
+                    model = sk_rnn.load(path)  # fit time: see the run that saved it
+                elif how == "distilled":
                     model = distill(teacher, train, **student_params)
                 else:  # the teacher's parameters with the student's size, as distill
                     model = clone(teacher).set_params(**student_params).fit(train)
@@ -221,32 +250,48 @@ def students(teacher: TextGenerator, train: str, valid: str, args,
             }
             print(json.dumps(rows[name]), flush=True)
             models[name] = model
-            if args.save_dir is not None:
-                sk_rnn.save(model, args.save_dir / f"{name.replace(' ', '_')}.skrnn")
+            if path is not None and not (args.reuse and path.exists()):
+                sk_rnn.save(model, path)
     set_threads(1)
     for model in models.values():  # warm-up
         model.generate("ROMEO:", 50, random_state=0)
     seeds = iter(range(10**6))
     written = {name: [] for name in models}  # a model may end its text early
 
+    before = {name: [] for name in models}
+
     def write(name):
         text = models[name].generate("ROMEO:", 500, random_state=next(seeds))
         written[name].append(len(text) - len("ROMEO:"))
 
-    times = interleaved_times({name: (lambda n=name: write(n)) for name in models},
-                              args.speed_rounds)
+    def write_before(name):
+        before[name].append(write_through_run(models[name], 500, next(seeds)))
+
+    runs = {name: (lambda n=name: write(n)) for name in models}
+    runs.update({f"{name} (before)": (lambda n=name: write_before(n)) for name in models})
+    times = interleaved_times(runs, args.speed_rounds)
     # seconds per character, median over rounds
     per_char = {name: float(np.median(np.array(times[name]) / np.maximum(written[name], 1)))
                 for name in models}
+    per_char_before = {
+        name: float(np.median(np.array(times[f"{name} (before)"])
+                              / np.maximum(before[name], 1)))
+        for name in models}
     for name, row in rows.items():
         row["chars_per_s"] = round(1 / per_char[name], 1)
         row["speed_up"] = round(per_char["teacher"] / per_char[name], 2)
         row["chars_written_min"] = min(written[name])
-    print("| model | held-out nats/char | above teacher | chars/s | speed-up | fit s |")
+        row["chars_per_s_run_per_token"] = round(1 / per_char_before[name], 1)
+        row["speed_up_run_per_token"] = round(
+            per_char_before["teacher"] / per_char_before[name], 2)
+    print("| model | held-out nats/char | above teacher | chars/s | speed-up | "
+          "chars/s, run per token (before) | speed-up (before) | fit s |")
     for row in rows.values():
         print(f"| {row['model']} | {row['valid_nats_per_char']:.4f} | "
               f"{row.get('above_teacher', 0):+.4f} | {row['chars_per_s']:,.0f} | "
-              f"{row['speed_up']:.2f}x | {row.get('fit_seconds', '')} |", flush=True)
+              f"{row['speed_up']:.2f}x | {row['chars_per_s_run_per_token']:,.0f} | "
+              f"{row['speed_up_run_per_token']:.2f}x | {row.get('fit_seconds', '')} |",
+              flush=True)
     return list(rows.values())
 
 

@@ -502,7 +502,9 @@ class TextGenerator(BaseRNNEstimator):
         n, n_ids = len(stream), self.n_tokens_
         k = n_ids if n_ids <= _DENSE_SOFT_TARGETS else _SOFT_TOP_K
         probs = np.zeros((n, k), dtype=np.float16)
-        top_ids = None if k == n_ids else np.zeros((n, k), dtype=np.int32)
+        # int16 ids below 32,768 (a capped word vocabulary): 256 bytes a position in all
+        id_type = np.int16 if n_ids <= np.iinfo(np.int16).max else np.int32
+        top_ids = None if k == n_ids else np.zeros((n, k), dtype=id_type)
         n_parts = max(1, min(int(n_parts), n // 2))
         part = -(-n // n_parts)  # parts of equal length; the padding at the end is dropped
         padded = np.full(n_parts * part, PAD_ID, dtype=np.int64)
