@@ -17,12 +17,25 @@ model always takes the packed path: unpacked measured slower for torch's quantis
 Sizes are those of :func:`sk_rnn.compression.model_size`: the saved ``state_dict``, raw
 and zlib-compressed.
 
+With ``--structured`` it adds structured pruning (``prune(..., structured=True)``: whole
+hidden units and embedding dimensions removed, ranked by the ``"auto"`` criterion on the
+training fold's texts) of 50 % and 75 %, each as it is and fine-tuned for
+``--fine-tune-epochs`` epochs on the training fold, and the 50 % model quantised to int8.
+``--criteria`` adds the same prunings under every criterion (``weight``, ``activation``,
+``contribution``), for choosing one; ``--dev`` then keeps the test part untouched: the
+models are fitted on 80 % of the training part (stratified, random_state 0) and every
+accuracy is measured on the other 20 % (the dev protocol the criterion and the fine-tune
+epochs were chosen on). ``--fine-tune-epochs`` may list several counts.
+
 With ``--engines`` it then times the network alone (the test set's batches, already
 tokenised and padded, through ``net_.module_``) for the float model and for int8 copies
 quantised under each of PyTorch's quantised engines (``x86``, ``fbgemm``, ``onednn``,
 ``qnnpack``), interleaved the same way.
 
     python benchmarks/bench_compression.py --repeats 21 --packed --engines
+    python benchmarks/bench_compression.py --folds 10 --repeats 15 --structured
+    python benchmarks/bench_compression.py --dev --structured --criteria \
+        --fine-tune-epochs 1 2 --repeats 3
 """
 
 from __future__ import annotations
@@ -48,6 +61,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 import sk_rnn
 from sk_rnn import RNNClassifier
 from sk_rnn._sequences import length_batches
+from sk_rnn._structured_pruning import CRITERIA
 from sk_rnn.compression import distill, model_size, prune, quantize
 from sk_rnn.datasets import load_movie_reviews
 from sk_rnn.nn.encoder import SequenceEncoder
@@ -96,8 +110,37 @@ def _variants(model, X_train, y_train, args, seed: int) -> dict:
                 variants[name] = (student, False)
             variants["student h32 uni + int8"] = (
                 quantize(variants["student h32 uni"][0]), False)
+        if args.structured:
+            variants.update(_structured_variants(model, X_train, y_train, args))
     if args.packed:
         variants["float32, packed (before)"] = (model, True)
+    return variants
+
+
+#: Shares of hidden units and embedding dimensions that ``--structured`` removes.
+STRUCTURED_AMOUNTS = (0.5, 0.75)
+
+
+def _structured_variants(model, X_train, y_train, args) -> dict:
+    """name -> (estimator, packed) of the structured prunings of ``model``: each amount
+    under the default criterion (and every criterion with ``--criteria``), as it is and
+    fine-tuned on the training fold, plus the 50 % model in int8."""
+    variants = {}
+    criteria = CRITERIA if args.criteria else ("auto",)
+    for amount in STRUCTURED_AMOUNTS:
+        for criterion in criteria:
+            label = f"structured {amount:.0%}" + (f" [{criterion}]" if args.criteria else "")
+            set_threads(args.fit_threads)
+            variants[label] = (prune(model, amount, structured=True, X=X_train,
+                                     criterion=criterion), False)
+            for epochs in args.fine_tune_epochs:
+                with Timer() as timer:
+                    tuned = prune(model, amount, structured=True, X=X_train, y=y_train,
+                                  criterion=criterion, fine_tune_epochs=epochs)
+                tuned.fit_seconds_ = timer.seconds
+                variants[f"{label} + ft{epochs}"] = (tuned, False)
+    if not args.criteria:
+        variants["structured 50% + int8"] = (quantize(variants["structured 50%"][0]), False)
     return variants
 
 
@@ -120,6 +163,15 @@ def main() -> None:
                         help="also time the network alone under each quantised engine")
     parser.add_argument("--students", action="store_true",
                         help="also distil smaller students (compression.distill)")
+    parser.add_argument("--structured", action="store_true",
+                        help="also prune whole units (prune(structured=True)) 50 %% / 75 %%")
+    parser.add_argument("--criteria", action="store_true",
+                        help="with --structured: every pruning criterion, not only 'auto'")
+    parser.add_argument("--fine-tune-epochs", type=int, nargs="+", default=[1],
+                        help="with --structured: fine-tune epochs of the tuned variants")
+    parser.add_argument("--dev", action="store_true",
+                        help="fit on 80%% of the training part, measure on its other 20%% "
+                             "(the test part is not used)")
     parser.add_argument("--folds", type=int, default=0,
                         help="accuracy over this many stratified folds (shuffle, "
                              "random_state 0; timing on the first); 0: one 80/20 split")
@@ -135,6 +187,9 @@ def main() -> None:
     else:
         splits = [train_test_split(np.arange(len(texts)), test_size=0.2, stratify=labels,
                                    random_state=0)]
+    if args.dev:  # the training part only: 80 % to fit, 20 % to measure on
+        splits = [train_test_split(train, test_size=0.2, stratify=labels[train],
+                                   random_state=0) for train, _ in splits]
     accuracies: dict[str, list[float]] = {}
     for fold, (train, test) in enumerate(splits):
         X_train, X_test = texts[train].tolist(), texts[test].tolist()
@@ -143,7 +198,8 @@ def main() -> None:
         with Timer() as fit_timer:
             model = RNNClassifier(random_state=args.seed, device="cpu").fit(X_train, y_train)
         print(f"fold {fold}: fit {fit_timer.seconds:.1f} s, {model.n_iter_} epochs, "
-              f"{len(X_train):,} train / {len(X_test):,} test reviews", flush=True)
+              f"{len(X_train):,} train / {len(X_test):,} {'dev' if args.dev else 'test'} "
+              "reviews", flush=True)
         variants = _variants(model, X_train, y_train, args, args.seed)
         set_threads(1)
         predictions = {}

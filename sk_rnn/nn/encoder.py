@@ -274,11 +274,7 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Encode ``x`` (``(B, T)`` ids or ``(B, T, F)`` floats) of the given lengths."""
-        if self.embedding is not None:
-            x = self.embedding(x)
-        elif self.conv is not None:
-            x = self.conv(x, lengths)
-        inputs = self.input_dropout(x)
+        inputs = self.input_dropout(self.rnn_inputs(x, lengths))
         total = inputs.shape[1]
         lengths_cpu = lengths.cpu()
         padded = bool((lengths_cpu < total).any())
@@ -300,6 +296,15 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
         if padded:
             outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=total)
         return self.pool(outputs, mask)
+
+    def rnn_inputs(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """What the recurrent stack reads for ``x`` (before the input dropout): the
+        embedded token ids, the convolutional front-end's features, or ``x`` itself."""
+        if self.embedding is not None:
+            return self.embedding(x)
+        if self.conv is not None:
+            return self.conv(x, lengths)
+        return x
 
     def _run_unpacked(self, inputs: torch.Tensor) -> bool:
         """Padded batches skip packing at inference on CPU, where packing is slow (see
