@@ -112,7 +112,8 @@ EXAMPLES_RUN = {
         "mr_polarity",
         (r"320 reviews to train, 80 to test",
          r"model +accuracy +agreement +size_kb +zipped_kb +predict_ms\n"
-         r" *float32 .+\n *int8 \(quantize\) .+\n *pruned 50% .+\n *student .+\n"
+         r" *float32 .+\n *int8 \(quantize\) .+\n *pruned 50% .+\n"
+         r" *structured 50% \+ ft1 .+\n *structured 75% \+ ft1 .+\n *student .+\n"
          r" *student \+ int8 .+\n",
          r"sample predictions of the int8 model",
          r"chart written to .+\.png"),
