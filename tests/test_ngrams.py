@@ -162,7 +162,7 @@ def test_path_is_fitted_on_all_training_data_and_keeps_none_of_it():
     torch.testing.assert_close(path.feature_ids, expected.feature_ids)
     torch.testing.assert_close(path.weight.weight, expected.weight.weight)
     torch.testing.assert_close(path.bias, expected.bias)
-    callback = dict(clf.net_.callbacks_)["ngram_path"]
+    callback = dict(clf.net_.callbacks_)["linear_path"]
     assert callback.sequences is None and callback.classes is None
 
 

@@ -14,6 +14,7 @@ from ._init_args import RecordsInitArgs
 from .conv import ConvFrontEnd
 from .ngrams import NgramLinear
 from .pooling import SequencePooling, length_mask
+from .summary import SummaryStatsLinear
 
 __all__ = ["CELLS", "SequenceEncoder", "SequenceModel", "make_rnn", "run_padded", "run_rnn"]
 
@@ -316,8 +317,8 @@ class SequenceEncoder(RecordsInitArgs, nn.Module):
 @register_module()
 class SequenceModel(RecordsInitArgs, nn.Module):
     """A :class:`SequenceEncoder` followed by dropout and a linear output layer, with an
-    optional linear model over the token n-grams whose class probabilities are mixed with
-    the encoder's.
+    optional linear path whose class probabilities are mixed with the encoder's: a model
+    over the token n-grams (text) or over the summary statistics of numeric sequences.
 
     Parameters
     ----------
@@ -328,23 +329,30 @@ class SequenceModel(RecordsInitArgs, nn.Module):
     ngram_order : int, default=0
         Token input and classification only: longest n-gram of the linear path
         (:class:`NgramLinear`); 0 for no such path.
+    summary_features : int, default=0
+        Numeric input and classification only: features per step of the series whose
+        summary statistics feed the linear path (:class:`SummaryStatsLinear`); 0 for no
+        such path.
+    summary_patch_length : int, default=1
+        Steps of the series per step of ``x`` (its patches), for that path.
     **encoder_params
         Passed to :class:`SequenceEncoder`.
 
     Notes
     -----
-    The path is fitted on its own (see :meth:`NgramLinear.fit_naive_bayes_logistic`) and
-    stays fixed while the encoder trains. In training mode the module returns the
-    encoder's logits alone, so the loss trains the encoder as if the path did not exist;
-    in evaluation mode it returns the mixture
-    ``(1 - ngram_share) * log_softmax(logits) + ngram_share * path_log_proba`` (a weighted
-    geometric mean of the two models' probabilities), with the buffer ``ngram_share``
-    (0 until the classifier sets it once training is over).
+    The path is fitted on its own (see :meth:`NgramLinear.fit_naive_bayes_logistic` and
+    :meth:`SummaryStatsLinear.fit_logistic`) and stays fixed while the encoder trains. In
+    training mode the module returns the encoder's logits alone, so the loss trains the
+    encoder as if the path did not exist; in evaluation mode it returns the mixture
+    ``(1 - share) * log_softmax(logits) + share * path_log_proba`` (a weighted geometric
+    mean of the two models' probabilities), with the buffer ``ngram_share`` or
+    ``summary_share`` (0 until the classifier sets it once training is over).
     """
 
     _weight_init_args = SequenceEncoder._weight_init_args
 
     def __init__(self, *, n_outputs: int, dropout: float, ngram_order: int = 0,
+                 summary_features: int = 0, summary_patch_length: int = 1,
                  **encoder_params) -> None:
         super().__init__()
         self.encoder = SequenceEncoder(dropout=dropout, **encoder_params)
@@ -357,24 +365,42 @@ class SequenceModel(RecordsInitArgs, nn.Module):
             self.ngrams = NgramLinear(encoder_params["vocab_size"], n_outputs, ngram_order)
             self.ngrams.requires_grad_(False)
             self.register_buffer("ngram_share", torch.zeros(()))
+        self.summary = None
+        if summary_features:
+            if encoder_params.get("vocab_size") is not None:
+                raise ValueError("a summary-statistics path needs numeric input.")
+            self.summary = SummaryStatsLinear(summary_features, n_outputs,
+                                              summary_patch_length)
+            self.summary.requires_grad_(False)
+            self.register_buffer("summary_share", torch.zeros(()))
+
+    @property
+    def path(self) -> NgramLinear | SummaryStatsLinear | None:
+        """The linear path (n-grams or summary statistics), or None."""
+        return self.ngrams if self.ngrams is not None else self.summary
+
+    @property
+    def path_share(self) -> torch.Tensor:
+        """The buffer holding the path's weight in the mixture."""
+        return self.ngram_share if self.ngrams is not None else self.summary_share
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Return ``(B, n_outputs)`` logits or predictions (see Notes for the path)."""
         logits = self.head(self.dropout(self.encoder(x, lengths)))
-        if self.ngrams is None or self.training:
+        if self.path is None or self.training:
             return logits
         return self.mix(*self.parts(x, lengths, logits))
 
     def parts(self, x: torch.Tensor, lengths: torch.Tensor,
               logits: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """The encoder's log-probabilities and the n-gram path's, each ``(B, n_outputs)``."""
+        """The encoder's log-probabilities and the linear path's, each ``(B, n_outputs)``."""
         if logits is None:
             logits = self.head(self.dropout(self.encoder(x, lengths)))
-        path = NgramLinear.log_proba(self.ngrams(x, lengths).to(logits.dtype))
+        path = self.path.log_proba(self.path(x, lengths).to(logits.dtype))
         return torch.log_softmax(logits, dim=1), path
 
     def mix(self, encoder_log_proba: torch.Tensor, path_log_proba: torch.Tensor,
             share: torch.Tensor | float | None = None) -> torch.Tensor:
         """``(1 - share) * encoder + share * path`` (``share`` defaults to the buffer)."""
-        share = self.ngram_share if share is None else share
+        share = self.path_share if share is None else share
         return (1 - share) * encoder_log_proba + share * path_log_proba
