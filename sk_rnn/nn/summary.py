@@ -1,7 +1,7 @@
 """A linear model over the summary statistics of numeric sequences (per feature: mean,
-standard deviation, minimum, maximum and least-squares slope over the real steps): the
-path fitted beside a recurrent encoder on numeric input and mixed with it, as
-:class:`~sk_rnn.nn.NgramLinear` is on text."""
+standard deviation, minimum, maximum, least-squares slope, first and last value over the
+real steps; and the log length): the path fitted beside a recurrent encoder on numeric
+input and mixed with it, as :class:`~sk_rnn.nn.NgramLinear` is on text."""
 
 from __future__ import annotations
 
@@ -18,8 +18,14 @@ from .pooling import length_mask
 
 __all__ = ["SummaryStatsLinear", "summary_statistics"]
 
-#: The statistics, in the order of :func:`summary_statistics`'s column blocks.
-STATISTICS = ("mean", "std", "min", "max", "slope")
+#: The per-feature statistics, in the order of :func:`summary_statistics`'s column
+#: blocks (the log length follows them).
+STATISTICS = ("mean", "std", "min", "max", "slope", "first", "last")
+
+
+def n_statistics(n_features: int) -> int:
+    """Columns of :func:`summary_statistics` for ``n_features`` features per step."""
+    return len(STATISTICS) * n_features + 1
 
 
 def summary_statistics(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -34,10 +40,11 @@ def summary_statistics(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
     Returns
     -------
-    Tensor of shape (B, 5 * F)
-        Blocks of ``F`` columns: mean, population standard deviation, minimum, maximum
-        and least-squares slope over the steps ``0, 1, ...`` (0 for a one-step sequence),
-        all over the real steps only, computed in float32 at least.
+    Tensor of shape (B, 7 * F + 1)
+        Blocks of ``F`` columns: mean, population standard deviation, minimum, maximum,
+        least-squares slope over the steps ``0, 1, ...`` (0 for a one-step sequence),
+        first and last value, all over the real steps only; then the log of the length.
+        Computed in float32 at least.
     """
     x = x.to(torch.promote_types(x.dtype, torch.float32))
     mask = length_mask(lengths.to(x.device), x.shape[1]).unsqueeze(-1)  # (B, T, 1)
@@ -51,7 +58,9 @@ def summary_statistics(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     t_centred = (steps - (n.unsqueeze(1) - 1) / 2) * mask  # (B, T, 1)
     t_spread = t_centred.square().sum(dim=1)  # (B, 1): 0 for one step
     slope = (t_centred * centred).sum(dim=1) / t_spread.clamp(min=1e-12)
-    return torch.cat([mean, std, minimum, maximum, slope], dim=1)
+    last_step = (n.long() - 1).unsqueeze(-1).expand(-1, 1, x.shape[2])  # (B, 1, F)
+    last = x.gather(1, last_step).squeeze(1)
+    return torch.cat([mean, std, minimum, maximum, slope, x[:, 0], last, n.log()], dim=1)
 
 
 class SummaryStatsLinear(nn.Module):
@@ -68,7 +77,8 @@ class SummaryStatsLinear(nn.Module):
         When the model reads the series cut into patches (``patch_length`` consecutive
         steps side by side in one step of ``patch_length * n_features`` values), the
         patches are laid back into steps before the statistics are taken. The last
-        patch's padding repeats the series' last step, and counts as steps.
+        patch's padding repeats the series' last step, and counts as steps (in the
+        length too).
 
     Notes
     -----
@@ -80,14 +90,14 @@ class SummaryStatsLinear(nn.Module):
         super().__init__()
         self.n_features = n_features
         self.patch_length = patch_length
-        n_stats = len(STATISTICS) * n_features
+        n_stats = n_statistics(n_features)
         self.register_buffer("center", torch.zeros(n_stats))
         self.register_buffer("scale", torch.ones(n_stats))
         self.weight = nn.Parameter(torch.zeros(n_outputs, n_stats))
         self.bias = nn.Parameter(torch.zeros(n_outputs))
 
     def statistics(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """The standardised ``(B, 5 * n_features)`` statistics of a padded batch."""
+        """The standardised ``(B, 7 * n_features + 1)`` statistics of a padded batch."""
         batch, steps, _ = x.shape
         x = x.reshape(batch, steps * self.patch_length, self.n_features)
         stats = summary_statistics(x, lengths * self.patch_length)
@@ -130,8 +140,14 @@ class SummaryStatsLinear(nn.Module):
         scale = np.where(spread > 1e-12, spread, 1.0)
         classes = np.asarray(classes)
         present = np.unique(classes)
+        self.center.copy_(torch.from_numpy(center))
+        self.scale.copy_(torch.from_numpy(scale))
+        self.weight.zero_()
+        self.bias.zero_()
+        if len(present) < 2:
+            return  # nothing to tell apart: flat probabilities, the network decides
         weight = np.zeros(tuple(self.weight.shape))
-        bias = np.full(self.bias.shape[0], -1e4)  # a class absent from the data: never
+        bias = np.zeros(self.bias.shape[0])
         with warnings.catch_warnings():
             # a separable training set: lbfgs stops at max_iter near the optimum
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -142,7 +158,8 @@ class SummaryStatsLinear(nn.Module):
             coef = np.vstack([-coef / 2, coef / 2])
             intercept = np.r_[-intercept / 2, intercept / 2]
         weight[present], bias[present] = coef, intercept
-        self.center.copy_(torch.from_numpy(center))
-        self.scale.copy_(torch.from_numpy(scale))
+        # A class absent from the data (a teacher's labels that never name it): no
+        # evidence either way, a score at the mean of the others.
+        bias[np.setdiff1d(np.arange(len(bias)), present)] = np.mean(intercept)
         self.weight.copy_(torch.from_numpy(weight))
         self.bias.copy_(torch.from_numpy(bias))
