@@ -46,21 +46,23 @@ def summary_statistics(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         first and last value, all over the real steps only; then the log of the length.
         Computed in float32 at least.
     """
-    x = x.to(torch.promote_types(x.dtype, torch.float32))
-    mask = length_mask(lengths.to(x.device), x.shape[1]).unsqueeze(-1)  # (B, T, 1)
-    n = mask.sum(dim=1).clamp(min=1).to(x.dtype)  # (B, 1)
-    mean = (x * mask).sum(dim=1) / n
-    centred = (x - mean.unsqueeze(1)) * mask
-    std = (centred.square().sum(dim=1) / n).sqrt()
-    minimum = x.masked_fill(~mask, float("inf")).amin(dim=1)
-    maximum = x.masked_fill(~mask, float("-inf")).amax(dim=1)
-    steps = torch.arange(x.shape[1], device=x.device, dtype=x.dtype).view(1, -1, 1)
-    t_centred = (steps - (n.unsqueeze(1) - 1) / 2) * mask  # (B, T, 1)
-    t_spread = t_centred.square().sum(dim=1)  # (B, 1): 0 for one step
-    slope = (t_centred * centred).sum(dim=1) / t_spread.clamp(min=1e-12)
-    last_step = (n.long() - 1).unsqueeze(-1).expand(-1, 1, x.shape[2])  # (B, 1, F)
-    last = x.gather(1, last_step).squeeze(1)
-    return torch.cat([mean, std, minimum, maximum, slope, x[:, 0], last, n.log()], dim=1)
+    # Reductions run over the last, contiguous dimension: (B, F, T), several times faster
+    # than over the steps of (B, T, F) when F is small.
+    x = x.to(torch.promote_types(x.dtype, torch.float32)).transpose(1, 2).contiguous()
+    mask = length_mask(lengths.to(x.device), x.shape[2]).unsqueeze(1)  # (B, 1, T)
+    n = mask.sum(dim=2).clamp(min=1).to(x.dtype)  # (B, 1)
+    mean = torch.where(mask, x, 0.0).sum(dim=2) / n
+    centred = torch.where(mask, x - mean.unsqueeze(2), 0.0)
+    std = (centred.square().sum(dim=2) / n).sqrt()
+    minimum = torch.where(mask, x, float("inf")).amin(dim=2)
+    maximum = torch.where(mask, x, float("-inf")).amax(dim=2)
+    steps = torch.arange(x.shape[2], device=x.device, dtype=x.dtype)
+    t_centred = torch.where(mask, steps - (n.unsqueeze(2) - 1) / 2, 0.0)  # (B, 1, T)
+    t_spread = t_centred.square().sum(dim=2)  # (B, 1): 0 for one step
+    slope = (t_centred * centred).sum(dim=2) / t_spread.clamp(min=1e-12)
+    last_step = (n.long() - 1).unsqueeze(1).expand(-1, x.shape[1], 1)  # (B, F, 1)
+    last = x.gather(2, last_step).squeeze(2)
+    return torch.cat([mean, std, minimum, maximum, slope, x[:, :, 0], last, n.log()], dim=1)
 
 
 class SummaryStatsLinear(nn.Module):
