@@ -177,3 +177,14 @@ def test_a_class_missing_from_the_path_labels_gets_no_veto():
     one_class = SummaryStatsLinear(n_features=1, n_outputs=2).requires_grad_(False)
     one_class.fit_logistic(seqs, np.zeros(20, dtype=int))
     assert float(one_class.weight.abs().sum() + one_class.bias.abs().sum()) == 0.0
+
+
+def test_a_model_pickled_before_the_path_still_predicts():
+    X, y = _level_and_spread_data(30)
+    clf = RNNClassifier(hidden_size=4, max_epochs=1, linear_summary=False,
+                        random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    del clf.net_.module_.__dict__["summary"]  # what such a pickle restores
+    restored = pickle.loads(pickle.dumps(clf))
+    assert restored.net_.module_.path is None
+    np.testing.assert_allclose(restored.predict_proba(X), expected)

@@ -377,7 +377,8 @@ class SequenceModel(RecordsInitArgs, nn.Module):
     @property
     def path(self) -> NgramLinear | SummaryStatsLinear | None:
         """The linear path (n-grams or summary statistics), or None."""
-        return self.ngrams if self.ngrams is not None else self.summary
+        # modules pickled before the summary-statistics path have no ``summary``
+        return self.ngrams if self.ngrams is not None else getattr(self, "summary", None)
 
     @property
     def path_share(self) -> torch.Tensor:
