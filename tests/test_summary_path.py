@@ -188,3 +188,17 @@ def test_a_model_pickled_before_the_path_still_predicts():
     restored = pickle.loads(pickle.dumps(clf))
     assert restored.net_.module_.path is None
     np.testing.assert_allclose(restored.predict_proba(X), expected)
+
+
+def test_path_with_transfer_distillation_and_bf16():
+    from sk_rnn.compression import distill
+
+    X, y = _level_and_spread_data(60)
+    base = RNNClassifier(hidden_size=8, max_epochs=2, random_state=0).fit(X, y)
+    transferred = RNNClassifier(pretrained=base, max_epochs=1, random_state=0).fit(X[:30], y[:30])
+    assert transferred.net_.module_.summary is not None
+    student = distill(base, X, hidden_size=4, max_epochs=1, random_state=0)
+    assert student.net_.module_.summary is not None
+    assert student.predict_proba(X).shape == (60, 3)
+    low = RNNClassifier(hidden_size=8, max_epochs=1, precision="bf16", random_state=0).fit(X, y)
+    assert np.isfinite(low.predict_proba(X)).all()
