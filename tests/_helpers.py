@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import torch
 
 
 def assert_same(a, b) -> None:
@@ -58,3 +59,15 @@ def encode_outputs(value):
     if isinstance(value, np.generic):
         return encode_outputs(value.item())
     return {"value": value}
+
+
+def assert_path_mixed_in_eval_only(module, x, lengths, share: float = 0.5) -> None:
+    """A :class:`~sk_rnn.nn.SequenceModel` with a linear path returns the encoder's logits
+    alone in training mode (what the loss and early stopping see) and, in evaluation
+    mode, the mixture ``(1 - share) * encoder + share * path`` of log-probabilities."""
+    module.train()
+    encoder_only = module(x, lengths)
+    module.eval()
+    encoder, path = module.parts(x, lengths)
+    torch.testing.assert_close(torch.log_softmax(encoder_only, 1), encoder)
+    torch.testing.assert_close(module(x, lengths), (1 - share) * encoder + share * path)

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from _helpers import assert_path_mixed_in_eval_only
 
 from sk_rnn import RNNClassifier, RNNRegressor
 from sk_rnn.nn import NgramLinear
@@ -127,14 +128,7 @@ def test_classifier_mixes_its_fitted_path_with_the_encoder():
                             linear_ngrams=0, random_state=0).fit(X, y)
     assert without.net_.module_.ngrams is None
     assert (without.predict(X) == y).mean() < 0.9
-    # Training mode: the encoder's logits alone (what the loss and early stopping see).
-    x, lengths = torch.tensor([[2, 3, 4]]), torch.tensor([3])
-    module.train()
-    encoder_only = module(x, lengths)
-    module.eval()
-    encoder, path = module.parts(x, lengths)
-    torch.testing.assert_close(torch.log_softmax(encoder_only, 1), encoder)
-    torch.testing.assert_close(module(x, lengths), 0.5 * encoder + 0.5 * path)
+    assert_path_mixed_in_eval_only(module, torch.tensor([[2, 3, 4]]), torch.tensor([3]))
 
 
 def test_the_encoder_trains_as_it_would_without_the_path():

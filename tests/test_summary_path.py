@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _helpers import assert_path_mixed_in_eval_only
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -94,13 +95,7 @@ def test_classifier_mixes_the_path_with_the_encoder():
     assert without.score(X, y) < clf.score(X, y) - 0.2
     module = clf.net_.module_
     x = torch.from_numpy(np.stack([seq[:8] for seq in X[:5]]).astype(np.float32))
-    lengths = torch.full((5,), 8)
-    module.train()
-    encoder_only = module(x, lengths)
-    module.eval()
-    encoder, path = module.parts(x, lengths)
-    torch.testing.assert_close(torch.log_softmax(encoder_only, 1), encoder)
-    torch.testing.assert_close(module(x, lengths), 0.5 * encoder + 0.5 * path)
+    assert_path_mixed_in_eval_only(module, x, torch.full((5,), 8))
 
 
 def test_the_encoder_trains_as_it_would_without_the_path():
