@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 from typing import Any
 
@@ -311,6 +312,9 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             encoded, model_args = targets(y, sequences, first)
             if first:
                 self._fit_model(sequences, encoded, **model_args)
+                if isinstance(getattr(self.net_.module_, "path", None), NgramLinear):
+                    # the path holds this chunk's NB-LR model; later chunks are averaged in
+                    self._path_chunks_ = {_chunk_digest(sequences, encoded)}
             else:
                 self._train_one_pass(sequences, encoded)
         except BaseException:
@@ -323,8 +327,17 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
         return self
 
     def _train_one_pass(self, sequences: Sequences, y: np.ndarray) -> None:
-        """One more epoch of the fitted net over ``sequences`` (a later ``partial_fit``)."""
+        """One more epoch of the fitted net over ``sequences`` (a later ``partial_fit``);
+        on an estimator that ``partial_fit`` started, a chunk not seen before also adds
+        its NB-LR model to the n-gram path's average."""
         net = self.net_
+        chunks = getattr(self, "_path_chunks_", None)
+        if chunks is not None:
+            digest = _chunk_digest(sequences, y)
+            if digest not in chunks:
+                net.module_.path.merge_naive_bayes_logistic(
+                    sequences.data, y, n_merged=len(chunks), C=self._ngram_C)
+                chunks.add(digest)
         if net.train_split is not None or net.max_epochs != 1:
             # fitted by ``fit``: go on without its hold-out and early stopping (whose
             # end of training would bring the fit's best weights back)
@@ -571,6 +584,8 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             )
 
     def _fit_model(self, sequences: Sequences, y, *, n_outputs: int, criterion, **kwargs):
+        # a fit (re)fits the linear path on all its data: no chunk average to continue
+        vars(self).pop("_path_chunks_", None)
         if self._warm_fit:
             fitted = self.net_.module_
             self._check_warm_architecture(fitted.init_kwargs)
@@ -686,6 +701,17 @@ class _LinearPath(Callback):
 _NgramPath = _LinearPath
 
 
+def _chunk_digest(sequences: Sequences, y: np.ndarray) -> str:
+    """A digest of a ``partial_fit`` chunk's sequences and encoded targets: a chunk
+    passed again (the next pass over the same data) is recognised and not counted twice."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.asarray(sequences.lengths, dtype=np.int64).tobytes())
+    for sequence in sequences.data:
+        digest.update(np.ascontiguousarray(sequence).tobytes())
+    digest.update(np.ascontiguousarray(y).tobytes())
+    return digest.hexdigest()
+
+
 def _check_y_container(y) -> None:
     """Refuse a ``y`` that is not a collection of targets (a string, a dict, a scalar)."""
     if isinstance(y, (str, bytes, dict)) or not (
@@ -775,7 +801,8 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
             stops early as it would alone. Predictions mix the two models' probabilities: the
             geometric mean of the two, renormalised (the share of each, 0.5, is
             ``net_.module_.ngram_share``). Words are those the vectorizer keeps, and each
-            n-gram has its own weight (no hashing). 0 turns it off."""),
+            n-gram has its own weight (no hashing). :meth:`partial_fit` averages one such
+            model per chunk instead. 0 turns it off."""),
         "linear_summary": Param(Boolean(), """\
             Numeric input: beside the recurrent network, a multinomial logistic
             regression (L2, ``C=10``) over each sequence's summary statistics, per feature
@@ -850,10 +877,12 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
 
     def _encoder_params(self, rng: np.random.RandomState) -> dict:
         params = super()._encoder_params(rng)
-        if self._partial_fitting:
-            return params
         if self.linear_ngrams and params.get("vocab_size") is not None:
             params["ngram_order"] = self.linear_ngrams
+        if self._partial_fitting:
+            # the n-gram path averages chunk models; the summary statistics' scaling
+            # needs all the data at once
+            return params
         if self.linear_summary and self.input_kind_ in ("fixed", "numeric"):
             params["summary_features"] = self._features_per_step()
             params["summary_patch_length"] = self.patch_length_
@@ -991,10 +1020,16 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         from its chunk (pass ``pretrained`` for a vocabulary from a larger corpus); later
         calls keep them (new words become unknown tokens), continue the same network and
         optimizer, and accept only those classes and that kind of input. There is no
-        early-stopping hold-out and no n-gram path (``linear_ngrams``): the path is
-        fitted in closed form on all the data at once, which chunks do not allow. On an
-        estimator fitted by ``fit``, training continues from its network (and keeps its
-        n-gram path) without a hold-out.
+        early-stopping hold-out. On text, the n-gram path (``linear_ngrams``) is the
+        average of one NB-LR model per distinct chunk (parameter mixing): each call with
+        a chunk not seen before (other sequences or labels) fits that chunk's model in
+        closed form and averages it in, and a chunk passed again, on the next pass over
+        the data, leaves the average as it is. ``fit``'s path is one model fitted on all
+        the data at once; the average of chunk models comes close to it, not to the
+        same weights. Numeric input has no summary-statistics path (``linear_summary``),
+        whose scaling needs all the data at once. On an estimator fitted by ``fit``,
+        training continues from its network (and keeps its path as it is) without a
+        hold-out.
 
         Parameters
         ----------
@@ -1044,7 +1079,9 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
             encoded = np.searchsorted(self.classes_, y).astype(np.int64)
             if not first:
                 return encoded, None
-            args = self._model_args(None if self.class_weight is None else y, encoded, None)
+            text = self.input_kind_ in ("text", "tokens")
+            args = self._model_args(None if self.class_weight is None else y, encoded,
+                                    sequences if text else None)
             return encoded, args
         return targets
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
+from _helpers import assert_path_mixed_in_eval_only
 from test_classification import TINY, _texts
 
 from sk_rnn import RNNClassifier, RNNRegressor
+from sk_rnn.nn import NgramLinear
 
 
 def _weights(estimator):
@@ -130,8 +134,75 @@ def test_partial_fit_trains_one_pass_per_call_and_keeps_the_optimizer():
     assert not torch.equal(_weights(clf)["encoder.rnn.weight_hh_l0"],
                            weights["encoder.rnn.weight_hh_l0"])
     assert clf.vectorizer_.vocabulary_ == vocabulary  # fixed by the first call
-    assert clf.net_.module_.ngrams is None  # no n-gram path: it needs all the data at once
     assert clf.predict(X).shape == (80,)
+
+
+def _chunk_model(clf, X, y):
+    """The n-gram path's NB-LR model of one chunk alone, with the estimator's
+    vocabulary: ``{n-gram id: weights}`` and the bias."""
+    path = clf.net_.module_.ngrams
+    alone = NgramLinear(path.vocab_size, len(clf.classes_), path.order)
+    ids = [clf.vectorizer_.transform([text])[0] for text in X]
+    alone.fit_naive_bayes_logistic(ids, np.searchsorted(clf.classes_, y), C=clf._ngram_C)
+    table = alone.weight.weight[1:].detach().numpy()
+    return (dict(zip(alone.feature_ids.tolist(), table, strict=True)),
+            alone.bias.detach().numpy())
+
+
+def test_partial_fit_averages_the_chunks_ngram_models():
+    X, y = _texts(n=80)
+    first, second = (X[:40], y[:40]), (X[40:], y[40:])
+    clf = RNNClassifier(dropout=0.0, **TINY).partial_fit(*first, classes=["neg", "pos"])
+    path = clf.net_.module_.ngrams
+    model_a, bias_a = _chunk_model(clf, *first)
+    model_b, bias_b = _chunk_model(clf, *second)
+    np.testing.assert_allclose(path.bias.numpy(), bias_a, rtol=1e-6)
+    clf.partial_fit(*second)
+    expected = {i: (model_a.get(i, 0.0) + model_b.get(i, 0.0)) / 2
+                for i in {*model_a, *model_b}}
+    assert path.feature_ids.tolist() == sorted(expected)
+    np.testing.assert_allclose(path.weight.weight[1:].numpy(),
+                               np.array([expected[i] for i in sorted(expected)]),
+                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(path.bias.numpy(), (bias_a + bias_b) / 2, rtol=1e-5)
+    # The next pass over the same chunks trains the network, not the average.
+    table = path.weight.weight.clone()
+    clf.partial_fit(*first)
+    clf.partial_fit(*second)
+    assert clf.n_iter_ == 4
+    assert torch.equal(path.weight.weight, table)
+    assert float(clf.net_.module_.ngram_share) == clf._ngram_share
+    # Predictions mix the network with the path, as after fit.
+    ids = clf.vectorizer_.transform(X[:8])
+    lengths = torch.tensor([len(i) for i in ids])
+    x = torch.zeros(len(ids), int(lengths.max()), dtype=torch.long)
+    for row, sequence in enumerate(ids):
+        x[row, : len(sequence)] = torch.as_tensor(sequence)
+    assert_path_mixed_in_eval_only(clf.net_.module_, x, lengths)
+
+
+def test_partial_fit_ngram_path_survives_pickling_and_a_warm_fit_refits_it():
+    X, y = _texts(n=80)
+    clf = RNNClassifier(warm_start=True, **TINY).partial_fit(X[:40], y[:40],
+                                                              classes=["neg", "pos"])
+    clf = pickle.loads(pickle.dumps(clf))
+    clf.partial_fit(X[40:], y[40:])
+    assert len(clf._path_chunks_) == 2
+    clf.fit(X, y)  # a fit refits the path on all its data
+    assert not hasattr(clf, "_path_chunks_")
+    model, bias = _chunk_model(clf, X, y)
+    np.testing.assert_allclose(clf.net_.module_.ngrams.bias.numpy(), bias, rtol=1e-5)
+    # partial_fit after fit trains the network on and leaves fit's path as it is
+    table = clf.net_.module_.ngrams.weight.weight.clone()
+    clf.partial_fit(X[:40], y[:40])
+    assert torch.equal(clf.net_.module_.ngrams.weight.weight, table)
+
+
+def test_partial_fit_without_the_ngram_path():
+    X, y = _texts()
+    clf = RNNClassifier(linear_ngrams=0, **TINY).partial_fit(X, y, classes=["neg", "pos"])
+    assert clf.net_.module_.ngrams is None and not hasattr(clf, "_path_chunks_")
+    assert clf.partial_fit(X, y).n_iter_ == 2
 
 
 def test_partial_fit_learns_over_passes():

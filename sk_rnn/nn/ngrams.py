@@ -200,6 +200,44 @@ class NgramLinear(nn.Module):
         alpha : float, default=1.0
             Additive smoothing of the counts.
         """
+        ids, weights, bias = self._naive_bayes_logistic(sequences, classes, C, alpha)
+        self._set_weights(ids, weights, bias)
+
+    @torch.no_grad()
+    def merge_naive_bayes_logistic(self, sequences, classes: np.ndarray, n_merged: int,
+                                   C: float = 1.0, alpha: float = 1.0) -> None:
+        """Fit NB-LR on one chunk of the data and average it into the current weights.
+
+        The weights become the mean of ``n_merged + 1`` models: the ``n_merged`` chunk
+        models averaged so far (the current weights) and this chunk's (parameter mixing,
+        as in distributed training of linear models; Mann et al. 2009). An n-gram a
+        chunk never saw counts as weight 0 in that chunk's model. With
+        ``n_merged=0`` this is :meth:`fit_naive_bayes_logistic`.
+
+        Parameters
+        ----------
+        sequences, classes, C, alpha
+            As in :meth:`fit_naive_bayes_logistic`, for one chunk.
+        n_merged : int
+            How many chunk models the current weights average.
+        """
+        ids, weights, bias = self._naive_bayes_logistic(sequences, classes, C, alpha)
+        if n_merged:
+            old_ids = self.feature_ids.cpu().numpy()
+            old_weights = self.weight.weight[1:].detach().cpu().double().numpy()
+            merged_ids = np.union1d(old_ids, ids)
+            merged = np.zeros((len(merged_ids), weights.shape[1]))
+            merged[np.searchsorted(merged_ids, old_ids)] += n_merged * old_weights
+            merged[np.searchsorted(merged_ids, ids)] += weights
+            old_bias = self.bias.detach().cpu().double().numpy()
+            ids, weights = merged_ids, merged / (n_merged + 1)
+            bias = (n_merged * old_bias + bias) / (n_merged + 1)
+        self._set_weights(ids, weights, bias)
+
+    def _naive_bayes_logistic(self, sequences, classes: np.ndarray, C: float,
+                              alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """NB-LR's ``(ids, weights, bias)`` on ``sequences`` (see
+        :meth:`fit_naive_bayes_logistic`), as float64 arrays."""
         # Only the n-grams seen here get a row, and the naive Bayes ratios are
         # normalised over them.
         features, ids = self.feature_matrix(sequences)
@@ -220,6 +258,9 @@ class NgramLinear(nn.Module):
             bias[k] = model.intercept_[0]
         if n_outputs == 2:
             weights[:, 0], bias[0] = -weights[:, 1], -bias[1]
+        return ids, weights, bias
+
+    def _set_weights(self, ids: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> None:
         self._set_table(torch.from_numpy(ids), len(ids) + 1)
         self.weight.weight[1:] = torch.from_numpy(weights)
         self.bias.copy_(torch.from_numpy(bias))
