@@ -342,7 +342,8 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             # fitted by ``fit``: go on without its hold-out and early stopping (whose
             # end of training would bring the fit's best weights back)
             net.train_split, net.max_epochs = None, 1
-            net.callbacks = [(name, callback) for name, callback in net.callbacks
+            # (a net rebuilt by sk_rnn.load has no callbacks: the file stores none)
+            net.callbacks = [(name, callback) for name, callback in net.callbacks or []
                              if name != "early_stopping"]
             net.initialize_callbacks()
         seed = self._training_seed(check_random_state(self.random_state)) + len(net.history)

@@ -266,3 +266,23 @@ def test_partial_fit_bad_input():
     with pytest.raises(ValueError, match="but RNNClassifier was fitted on raw strings"):
         clf.partial_fit(np.zeros((40, 3)), y)
     assert clf.n_iter_ == 1  # refused chunks train nothing
+
+
+@pytest.mark.parametrize("start", ["partial_fit", "fit"])
+def test_partial_fit_continues_after_save_and_load(tmp_path, start):
+    # A net rebuilt by sk_rnn.load carries no callbacks; partial_fit goes on from it
+    # exactly as from the estimator in memory (the n-gram path's chunk average too).
+    import sk_rnn
+
+    X, y = _texts(n=80)
+    clf = RNNClassifier(**TINY)
+    if start == "fit":
+        clf.fit(X[:40], y[:40])
+    else:
+        clf.partial_fit(X[:40], y[:40], classes=["neg", "pos"])
+    sk_rnn.save(clf, tmp_path / "model.skrnn")
+    loaded = sk_rnn.load(tmp_path / "model.skrnn")
+    for estimator in (clf, loaded):
+        estimator.partial_fit(X[40:], y[40:])
+    assert loaded.n_iter_ == clf.n_iter_
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-6)
