@@ -28,6 +28,13 @@ from ._sequences import (
     to_numeric_sequences,
     to_token_sequences,
 )
+from ._stream_stopping import (
+    StreamCheck,
+    holdout_rows,
+    new_stream_state,
+    record_holdout,
+    row_digests,
+)
 from ._transfer import (
     PRETRAINED_DOC,
     GradualUnfreezing,
@@ -191,7 +198,12 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             ids, and for numeric sequences when the hold-out would hold at least 100 of
             them; with fewer, whose loss is noise, train on all the data for
             ``max_epochs`` epochs or 600 updates (batches), whichever is more, since a
-            small data set makes an epoch only a few updates."""),
+            small data set makes an epoch only a few updates. In :meth:`partial_fit`,
+            ``True``, and ``"auto"`` on text and token ids, hold out the sequences whose
+            digest falls in ``validation_fraction`` of the digest space (the same ones
+            on every pass, whatever the chunks), check their loss once a pass, and after
+            ``patience`` passes without improvement restore the best network and train
+            no further; ``"auto"`` holds nothing out of numeric streams."""),
         "checkpoint_averaging": Param(Boolean(), """\
             With early stopping, end with the mean of the weights of the best epoch and
             of the epochs just before and after it, instead of the best epoch's alone
@@ -290,14 +302,15 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             del self._warm_fit
 
     def _partial_fit(self, targets, X, y):
-        """One pass (epoch) over the chunk ``X, y``, without a hold-out.
+        """One pass (epoch) over the chunk ``X, y``.
 
         The first call on an unfitted estimator learns what ``fit`` learns from the data
         before the network (vocabulary, scaling, classes or target scaling) from this
         chunk and builds the network; later calls check the chunk against it and train
         the same network on, with the optimizer's state kept between calls.
         ``targets(y, first)`` checks ``y`` and returns the encoded targets and the
-        ``_fit_model`` arguments (first call) or None.
+        ``_fit_model`` arguments (first call) or None. With early stopping, the chunk's
+        held-out sequences (see :mod:`sk_rnn._stream_stopping`) are scored, not trained.
         """
         first = not self.__sklearn_is_fitted__()
         self._partial_fitting = True
@@ -310,13 +323,17 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
                 _check_y_container(y)
                 sequences = self._prepare_X(X, reset=False)
             encoded, model_args = targets(y, sequences, first)
+            holdout = self._stream_holdout(sequences, encoded, first)
+            train = np.arange(len(encoded)) if holdout is None else np.flatnonzero(~holdout[1])
             if first:
-                self._fit_model(sequences, encoded, **model_args)
+                self._fit_model(sequences.subset(train), encoded[train], **model_args)
                 if isinstance(getattr(self.net_.module_, "path", None), NgramLinear):
                     # the path holds this chunk's NB-LR model; later chunks are averaged in
                     self._path_chunks_ = {_chunk_digest(sequences, encoded)}
             else:
-                self._train_one_pass(sequences, encoded)
+                self._train_one_pass(sequences, encoded, train)
+            if holdout is not None:
+                self._score_holdout(sequences, encoded, *holdout)
         except BaseException:
             if first:
                 self._clear_fitted_state()
@@ -326,10 +343,12 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             vars(self).pop("_transfer", None)
         return self
 
-    def _train_one_pass(self, sequences: Sequences, y: np.ndarray) -> None:
-        """One more epoch of the fitted net over ``sequences`` (a later ``partial_fit``);
-        on an estimator that ``partial_fit`` started, a chunk not seen before also adds
-        its NB-LR model to the n-gram path's average."""
+    def _train_one_pass(self, sequences: Sequences, y: np.ndarray,
+                        train: np.ndarray) -> None:
+        """One more epoch of the fitted net over the ``train`` rows of ``sequences`` (a
+        later ``partial_fit``); on an estimator that ``partial_fit`` started, a chunk
+        not seen before also adds its NB-LR model (on all its rows) to the n-gram path's
+        average. Once early stopping has ended training, the network stays as it is."""
         net = self.net_
         chunks = getattr(self, "_path_chunks_", None)
         if chunks is not None:
@@ -338,6 +357,10 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
                 net.module_.path.merge_naive_bayes_logistic(
                     sequences.data, y, n_merged=len(chunks), C=self._ngram_C)
                 chunks.add(digest)
+        stream = getattr(self, "_stream_", None)
+        if (stream is not None and stream["stopped"]) or not len(train):
+            return
+        sequences, y = sequences.subset(train), y[train]
         if net.train_split is not None or net.max_epochs != 1:
             # fitted by ``fit``: go on without its hold-out and early stopping (whose
             # end of training would bring the fit's best weights back)
@@ -470,6 +493,51 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
     def _averages_checkpoints(self) -> bool:
         return self.checkpoint_averaging
 
+    def _stream_holdout(self, sequences: Sequences, y: np.ndarray,
+                        first: bool) -> tuple[list[str], np.ndarray] | None:
+        """The digests and hold-out mask of a ``partial_fit`` chunk's sequences, or None
+        without early stopping. ``early_stopping=True`` holds out; ``"auto"`` does on
+        text and token ids (as ``fit`` does), not on numeric input, whose ``"auto"``
+        depends on a data size that a stream never tells. It applies to estimators that
+        ``partial_fit`` started; one fitted by ``fit`` trains on without a hold-out."""
+        if first:
+            stops = self.early_stopping is True or (
+                self.early_stopping == "auto" and self.input_kind_ in ("text", "tokens"))
+            if stops:
+                self._stream_ = new_stream_state()
+        if getattr(self, "_stream_", None) is None:
+            return None
+        digests = row_digests(sequences, y)
+        holdout = holdout_rows(digests, self.validation_fraction)
+        if holdout.all():
+            # nothing left to train on (a chunk of a few sequences): no hold-out this time
+            holdout[:] = False
+        return digests, holdout
+
+    def _score_holdout(self, sequences: Sequences, y: np.ndarray, digests: list[str],
+                       holdout: np.ndarray) -> None:
+        """Score a chunk's held-out sequences; at the end of a pass, keep the network if
+        the validation loss improved, or bring the best one back and stop training after
+        ``patience`` passes without improvement."""
+        stream = self._stream_
+        if stream["stopped"] or not holdout.any():
+            return
+        rows = np.flatnonzero(holdout)
+        losses = self._holdout_losses(sequences.subset(rows), y[rows])
+        check, loss = record_holdout(stream, [digests[i] for i in rows], losses,
+                                     self.patience)
+        if check == StreamCheck.NONE:
+            return
+        self.net_.history.record("valid_loss", loss)
+        module = self.net_.module_
+        if check == StreamCheck.IMPROVED:
+            # the network's weights only: the n-gram path keeps its chunk average
+            self._stream_best_ = {
+                key: value.detach().clone() for key, value in module.state_dict().items()
+                if not key.startswith(("ngrams.", "summary."))}
+        elif check == StreamCheck.STOP:
+            module.load_state_dict(self._stream_best_, strict=False)
+
     def _auto_early_stopping(self, n: int) -> bool:
         """Whether ``early_stopping="auto"`` stops early on ``n`` training sequences:
         always for text and token ids (whose defaults the text suite measured), for
@@ -585,8 +653,11 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             )
 
     def _fit_model(self, sequences: Sequences, y, *, n_outputs: int, criterion, **kwargs):
-        # a fit (re)fits the linear path on all its data: no chunk average to continue
-        vars(self).pop("_path_chunks_", None)
+        if not self._partial_fitting:
+            # a fit (re)fits the linear path on all its data and has its own early
+            # stopping: no chunk average or stream hold-out to continue
+            for name in ("_path_chunks_", "_stream_", "_stream_best_"):
+                vars(self).pop(name, None)
         if self._warm_fit:
             fitted = self.net_.module_
             self._check_warm_architecture(fitted.init_kwargs)
@@ -1020,8 +1091,20 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         them: a chunk may lack some) and learns the vocabulary, or the numeric scaling,
         from its chunk (pass ``pretrained`` for a vocabulary from a larger corpus); later
         calls keep them (new words become unknown tokens), continue the same network and
-        optimizer, and accept only those classes and that kind of input. There is no
-        early-stopping hold-out. On text, the n-gram path (``linear_ngrams``) is the
+        optimizer, and accept only those classes and that kind of input.
+
+        Early stopping (``early_stopping``: on for text by default) works on the
+        stream: a sequence is held out (scored, never trained on) when a digest of it
+        and its label falls in ``validation_fraction`` of the digest space, so the
+        same sequences are held out on every pass in whatever chunks they come. Once a
+        pass is over (as many held-out sequences scored as are known, with none new),
+        their mean loss is compared with the best; after ``patience`` passes without
+        improvement the best network comes back and later calls train nothing more
+        (``n_iter_`` stops growing; the validation losses are in ``history_``). Set
+        ``early_stopping=False`` to train on every call, e.g. on a stream whose
+        distribution drifts.
+
+        On text, the n-gram path (``linear_ngrams``) is the
         average of one NB-LR model per distinct chunk (parameter mixing): each call with
         a chunk not seen before (other sequences or labels) fits that chunk's model in
         closed form and averages it in, and a chunk passed again, on the next pass over
@@ -1085,6 +1168,22 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
                                     sequences if text else None)
             return encoded, args
         return targets
+
+    def _holdout_losses(self, sequences: Sequences, y: np.ndarray) -> np.ndarray:
+        """Cross-entropy of the network alone (the linear path's share set to 0, as in
+        ``fit``'s early stopping) on each of ``sequences``."""
+        module = self.net_.module_
+        share = None if module.path is None else module.path_share
+        saved = None if share is None else share.clone()
+        try:
+            if share is not None:
+                share.fill_(0.0)
+            logits = torch.from_numpy(self._forward(sequences)).double()
+        finally:
+            if share is not None:
+                share.copy_(saved)
+        log_proba = torch.log_softmax(logits, dim=1).numpy()
+        return -log_proba[np.arange(len(y)), y]
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities.
@@ -1269,7 +1368,9 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         the numeric scaling, and the targets' mean and standard deviation, from its
         chunk (make it representative); later calls keep them, continue the same
         network and optimizer, and accept only as many targets and that kind of input.
-        There is no early-stopping hold-out. On an estimator fitted by ``fit``, training
+        With ``early_stopping=True`` (or ``"auto"`` on text), a digest-chosen hold-out
+        stops training as in :meth:`RNNClassifier.partial_fit`; ``"auto"`` holds
+        nothing out of numeric streams. On an estimator fitted by ``fit``, training
         continues from its network without a hold-out.
 
         Parameters
@@ -1291,6 +1392,12 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
                 return scaled, None
             return scaled, {"n_outputs": self.n_outputs_, "criterion": torch.nn.MSELoss}
         return self._partial_fit(targets, X, y)
+
+    def _holdout_losses(self, sequences: Sequences, y: np.ndarray) -> np.ndarray:
+        """Mean squared error (on the scaled targets, as in training) of each of
+        ``sequences``."""
+        out = self._forward(sequences).astype(np.float64)
+        return ((out - np.asarray(y, dtype=np.float64).reshape(out.shape)) ** 2).mean(axis=1)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted targets.
