@@ -69,6 +69,23 @@ class IteratorProgressBar(ProgressBar):
             return super()._get_batches_per_epoch_phase(net, dataset, training)
 
 
+def trainable_weights(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Copies of the parameters of ``module`` that train (``requires_grad``), by name."""
+    return {name: param.detach().clone()
+            for name, param in module.named_parameters() if param.requires_grad}
+
+
+@torch.no_grad()
+def average_parameters(module: torch.nn.Module, neighbours: list[dict]) -> None:
+    """Replace each parameter of ``module`` by its mean with the same-named weights of
+    ``neighbours`` (checkpoint averaging). A neighbour may lack a parameter (frozen in
+    its epoch, e.g. by gradual unfreezing): it is averaged over those that have it."""
+    for name, param in module.named_parameters():
+        found = [w[name] for w in neighbours if name in w]
+        if found:
+            param.add_(sum(found)).div_(len(found) + 1)
+
+
 class BoundedEarlyStopping(EarlyStopping):
     """skorch's :class:`~skorch.callbacks.EarlyStopping` that also stops once the
     monitored score reaches a value no epoch can improve on.
@@ -120,8 +137,7 @@ class BoundedEarlyStopping(EarlyStopping):
             self._stop_early(net, **kwargs)
             return
         best, epoch = self.best_epoch_, net.history[-1, "epoch"]
-        weights = {name: param.detach().clone()
-                   for name, param in net.module_.named_parameters() if param.requires_grad}
+        weights = trainable_weights(net.module_)
         try:
             self._stop_early(net, **kwargs)  # may raise KeyboardInterrupt: stop here
         finally:
@@ -139,13 +155,7 @@ class BoundedEarlyStopping(EarlyStopping):
         neighbours = [w for w in (self.before_best_weights_, self.after_best_weights_)
                       if w is not None]
         if neighbours:
-            with torch.no_grad():
-                for name, param in net.module_.named_parameters():
-                    # a neighbour lacks the parameters frozen in its epoch (gradual
-                    # unfreezing): they are averaged over the epochs that trained them
-                    found = [w[name] for w in neighbours if name in w]
-                    if found:
-                        param.add_(sum(found)).div_(len(found) + 1)
+            average_parameters(net.module_, neighbours)
             self._sink(f"Averaging the weights of epoch {self.best_epoch_} with those of "
                        f"{len(neighbours)} neighbouring epoch(s).", verbose=net.verbose)
         self.last_weights_ = self.before_best_weights_ = self.after_best_weights_ = None

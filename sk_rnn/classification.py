@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from skorch.callbacks import Callback
 
 from ._base import BaseRNNEstimator, store_params
+from ._net import average_parameters, trainable_weights
 from ._params import Boolean, Check, Either, Interval, Options, Param, document_params
 from ._registry import register_estimator
 from ._sequences import (
@@ -221,9 +222,15 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
     # None stands for these TextVectorizer parameters; a dict is used alone.
     _DEFAULT_VECTORIZER = {"normalize_digits": True}
 
+    # Out-of-vocabulary buckets of partial_fit's default vectorizer: its first chunk
+    # makes the vocabulary, and the words of later chunks need ids of their own.
+    _PARTIAL_FIT_OOV_BUCKETS = 16_384
+
     def _make_vectorizer(self) -> TextVectorizer:
-        return build_vectorizer(self.vectorizer, "vectorizer", self._DEFAULT_VECTORIZER,
-                                merge=False)
+        defaults = self._DEFAULT_VECTORIZER
+        if self._partial_fitting:
+            defaults = {**defaults, "oov_buckets": self._PARTIAL_FIT_OOV_BUCKETS}
+        return build_vectorizer(self.vectorizer, "vectorizer", defaults, merge=False)
 
     def _vectorizer_for(self, name: str) -> TextVectorizer:
         return self._make_vectorizer()
@@ -505,6 +512,7 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
                 self.early_stopping == "auto" and self.input_kind_ in ("text", "tokens"))
             if stops:
                 self._stream_ = new_stream_state()
+                self._stream_weights_ = dict.fromkeys(("last", "best", "before", "after"))
         if getattr(self, "_stream_", None) is None:
             return None
         digests = row_digests(sequences, y)
@@ -530,13 +538,24 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             return
         self.net_.history.record("valid_loss", loss)
         module = self.net_.module_
+        # the network's trainable weights at the checks around the best one (the linear
+        # path does not train: it keeps its chunk average)
+        kept = self._stream_weights_
+        weights = trainable_weights(module)
         if check == StreamCheck.IMPROVED:
-            # the network's weights only: the n-gram path keeps its chunk average
-            self._stream_best_ = {
-                key: value.detach().clone() for key, value in module.state_dict().items()
-                if not key.startswith(("ngrams.", "summary."))}
-        elif check == StreamCheck.STOP:
-            module.load_state_dict(self._stream_best_, strict=False)
+            kept.update(best=weights, before=kept["last"], after=None)
+        elif stream["bad_passes"] == 1:
+            kept["after"] = weights
+        kept["last"] = weights
+        if check == StreamCheck.STOP:
+            with torch.no_grad():
+                for name, param in module.named_parameters():
+                    if name in kept["best"]:
+                        param.copy_(kept["best"][name])
+            if self._averages_checkpoints():
+                average_parameters(module, [w for w in (kept["before"], kept["after"])
+                                            if w is not None])
+            del self._stream_weights_  # stopped for good: no more checks to keep them for
 
     def _auto_early_stopping(self, n: int) -> bool:
         """Whether ``early_stopping="auto"`` stops early on ``n`` training sequences:
@@ -656,7 +675,7 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
         if not self._partial_fitting:
             # a fit (re)fits the linear path on all its data and has its own early
             # stopping: no chunk average or stream hold-out to continue
-            for name in ("_path_chunks_", "_stream_", "_stream_best_"):
+            for name in ("_path_chunks_", "_stream_", "_stream_weights_"):
                 vars(self).pop(name, None)
         if self._warm_fit:
             fitted = self.net_.module_
@@ -1090,8 +1109,11 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         train epochs. The first call on an unfitted estimator needs ``classes`` (all of
         them: a chunk may lack some) and learns the vocabulary, or the numeric scaling,
         from its chunk (pass ``pretrained`` for a vocabulary from a larger corpus); later
-        calls keep them (new words become unknown tokens), continue the same network and
-        optimizer, and accept only those classes and that kind of input.
+        calls keep them, continue the same network and optimizer, and accept only those
+        classes and that kind of input. With ``vectorizer=None`` the vocabulary gets
+        16,384 out-of-vocabulary buckets (``TextVectorizer(oov_buckets=...)``): words
+        the first chunk lacked are hashed to ids of their own (up to collisions)
+        rather than all to ``"<unk>"``; pass a ``vectorizer`` to choose otherwise.
 
         Early stopping (``early_stopping``: on for text by default) works on the
         stream: a sequence is held out (scored, never trained on) when a digest of it
@@ -1364,7 +1386,8 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
 
         For data that does not fit in memory at once, or that arrives over time: call
         it once per chunk, and go over all the chunks as many times as ``fit`` would
-        train epochs. The first call on an unfitted estimator learns the vocabulary or
+        train epochs. The first call on an unfitted estimator learns the vocabulary
+        (with out-of-vocabulary buckets, as :meth:`RNNClassifier.partial_fit`'s) or
         the numeric scaling, and the targets' mean and standard deviation, from its
         chunk (make it representative); later calls keep them, continue the same
         network and optimizer, and accept only as many targets and that kind of input.

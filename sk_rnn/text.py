@@ -8,6 +8,7 @@ tokens that were not in the training vocabulary.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain, islice, repeat
@@ -389,6 +390,16 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             :meth:`decode` rebuilds the text with its original spacing. Needed where token
             ids are turned back into text (translation targets); other tokenizers are always
             decodable."""),
+        "oov_buckets": Param(Interval("integer", 0, None, text="a non-negative integer"), """\
+            Tokens outside the vocabulary go to one of this many extra ids, chosen by a
+            hash of the token (CRC-32, the same on every machine and run), instead of all
+            to ``"<unk>"``: words that the fitted vocabulary lacks keep apart (up to
+            collisions) and get embeddings that training can tune, as with Keras'
+            ``StringLookup(num_oov_indices=...)``. For what the texts of ``fit`` cannot
+            show, such as the rest of a stream whose first chunk made the vocabulary
+            (:meth:`RNNClassifier.partial_fit` uses 16,384 with ``vectorizer=None``).
+            The bucket ids follow the vocabulary's and read back as ``"<unk:k>"``. 0:
+            every unknown token is ``"<unk>"``."""),
     }
 
     def __init__(
@@ -400,6 +411,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         max_length: int | None = None,
         normalize_digits: bool = False,
         keep_spacing: bool = False,
+        oov_buckets: int = 0,
     ) -> None:
         self.tokenizer = tokenizer
         self.lowercase = lowercase
@@ -408,6 +420,7 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
         self.max_length = max_length
         self.normalize_digits = normalize_digits
         self.keep_spacing = keep_spacing
+        self.oov_buckets = oov_buckets
 
     def __sklearn_is_fitted__(self) -> bool:
         """Whether :meth:`fit` has learnt a vocabulary."""
@@ -538,10 +551,24 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             )
         self.vocabulary_ = {PAD_TOKEN: PAD_ID, UNK_TOKEN: UNK_ID}
         self.vocabulary_.update({tok: i + _N_RESERVED for i, tok in enumerate(kept)})
-        self._id_to_token = np.array(list(self.vocabulary_), dtype=object)
+        self.n_oov_buckets_ = int(self.oov_buckets)
+        self._id_to_token = np.array(
+            [*self.vocabulary_, *(f"<unk:{k}>" for k in range(self.n_oov_buckets_))],
+            dtype=object)
         self.token_counts_ = {tok: counts[tok] for tok in kept}
-        self.n_tokens_ = len(self.vocabulary_)
+        self.n_tokens_ = len(self._id_to_token)
         return self
+
+    def _hash_unknown(self, ids: np.ndarray, tokens: Sequence[str]) -> None:
+        """Give the unknown tokens among ``ids`` (``tokens[i]`` has ``ids[i]``) their
+        out-of-vocabulary bucket, in place; nothing without buckets."""
+        buckets = getattr(self, "n_oov_buckets_", 0)  # 0 in vectorizers fitted before
+        if not buckets:
+            return
+        unknown = np.flatnonzero(ids == UNK_ID)
+        first = len(self.vocabulary_)
+        ids[unknown] = [first + zlib.crc32(tokens[i].encode("utf-8", "surrogatepass"))
+                        % buckets for i in unknown.tolist()]
 
     def transform(self, X: TextsLike) -> np.ndarray:
         """Map each text to an array of token ids.
@@ -576,16 +603,19 @@ class TextVectorizer(TransformerMixin, BaseEstimator):
             ids = np.array([i for _, i in chars], dtype=dtype)
             for i, text in enumerate(texts):
                 text = self._normalize([text])[0]  # then cut: lower() may add characters
-                out[i] = _char_ids(text[:limit] if limit is not None else text, keys, ids,
-                                   dtype)
+                text = text[:limit] if limit is not None else text
+                out[i] = _char_ids(text, keys, ids, dtype)
+                self._hash_unknown(out[i], text)
             return out
         tokens = self._tokenize(texts, limit)
         lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
-        flat = chain.from_iterable(tokens)
         n = int(lengths.sum())
         # one C-level lookup over every token (dict.get through map), then split
-        ids = np.fromiter(map(vocab.get, flat, repeat(UNK_ID, n)), dtype, n)
+        ids = np.fromiter(map(vocab.get, chain.from_iterable(tokens), repeat(UNK_ID, n)),
+                          dtype, n)
         ids[ids == PAD_ID] = UNK_ID  # a literal "<pad>" in a text is a word, not padding
+        if getattr(self, "n_oov_buckets_", 0):
+            self._hash_unknown(ids, list(chain.from_iterable(tokens)))
         for i, part in enumerate(np.split(ids, np.cumsum(lengths)[:-1])):
             out[i] = part.copy()  # its own array, not a view that keeps every text alive
         return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 from test_classification import TINY, _texts
 
@@ -83,19 +84,34 @@ def test_partial_fit_holds_out_the_same_sequences_on_every_pass():
     assert "valid_loss" in clf.history_[-1]  # the first pass is over: checked
 
 
-def test_partial_fit_stops_and_brings_the_best_network_back():
+@pytest.mark.parametrize("averaging", [False, True])
+def test_partial_fit_stops_and_brings_the_best_network_back(averaging):
     X, y = _texts(n=120)
-    clf = RNNClassifier(patience=1, lr=0.05, validation_fraction=0.3, **TINY)
+    clf = RNNClassifier(patience=2, lr=0.05, validation_fraction=0.3,
+                        checkpoint_averaging=averaging, **TINY)
     chunks = [slice(0, 60), slice(60, 120)]
+    kept = None
     for _ in range(40):
         for chunk in chunks:
+            if hasattr(clf, "_stream_weights_"):
+                kept = {k: v and {n: w.clone() for n, w in v.items()}
+                        for k, v in clf._stream_weights_.items()}
             clf.partial_fit(X[chunk], y[chunk], classes=["neg", "pos"])
+            if clf._stream_["stopped"]:
+                break
         if clf._stream_["stopped"]:
             break
-    assert clf._stream_["stopped"]
-    module = clf.net_.module_
-    for key, value in clf._stream_best_.items():
-        torch.testing.assert_close(module.state_dict()[key], value)
+    assert clf._stream_["stopped"] and not hasattr(clf, "_stream_weights_")
+    # patience 2: the check after the best one kept its weights ("after"), the next
+    # stopped training
+    params = dict(clf.net_.module_.named_parameters())
+    for name, best in kept["best"].items():
+        expected = best
+        if averaging:
+            neighbours = [w[name] for w in (kept["before"], kept["after"]) if w is not None]
+            expected = (best + sum(neighbours)) / (1 + len(neighbours))
+        torch.testing.assert_close(params[name].detach(), expected)
+    assert kept["after"] is not None
     epochs, proba = clf.n_iter_, clf.predict_proba(X)
     clf.partial_fit(X[chunks[0]], y[chunks[0]])  # stopped: trains nothing more
     assert clf.n_iter_ == epochs
@@ -137,4 +153,4 @@ def test_a_fit_drops_the_stream_state():
     clf = RNNClassifier(warm_start=True, **TINY).partial_fit(X, y, classes=["neg", "pos"])
     assert hasattr(clf, "_stream_")
     clf.fit(X, y)
-    assert not hasattr(clf, "_stream_") and not hasattr(clf, "_stream_best_")
+    assert not hasattr(clf, "_stream_") and not hasattr(clf, "_stream_weights_")

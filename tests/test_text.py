@@ -495,3 +495,62 @@ def test_embedding_errors(tmp_path):
     bad.write_text("film 1.0 2.0\ngood 1.0 two\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2"):
         build_embedding_matrix(bad, TOKENS, rng)
+
+
+# --------------------------------------------------------------------------------------
+# Out-of-vocabulary buckets
+# --------------------------------------------------------------------------------------
+
+
+def test_oov_buckets_hash_unknown_tokens_to_ids_of_their_own():
+    import zlib
+
+    vec = TextVectorizer(oov_buckets=64).fit(["a good film", "a bad film"])
+    first = len(vec.vocabulary_)
+    assert vec.n_tokens_ == first + 64 and vec.n_oov_buckets_ == 64
+    ids = vec.transform(["a superb film, superb plot"])[0]
+    known = [vec.vocabulary_["a"], vec.vocabulary_["film"]]
+    assert ids[[0, 2]].tolist() == known
+    superb = first + zlib.crc32(b"superb") % 64  # the same id on every machine and run
+    assert ids[1] == ids[4] == superb and ids[3] != superb  # "," has its own bucket
+    assert all(first <= i < vec.n_tokens_ for i in ids[[1, 3, 4, 5]])
+    assert vec.inverse_transform([ids])[0][1] == f"<unk:{superb - first}>"
+    names = vec.get_feature_names_out()
+    assert len(names) == vec.n_tokens_ and len(set(names)) == len(names)
+    # the buckets are fixed by fit: changing the parameter afterwards changes nothing
+    vec.set_params(oov_buckets=0)
+    np.testing.assert_array_equal(vec.transform(["a superb film, superb plot"])[0], ids)
+
+
+def test_oov_buckets_with_characters_and_without_buckets():
+    chars = TextVectorizer(tokenizer="char", oov_buckets=4).fit(["abc"])
+    ids = chars.transform(["abz"])[0]
+    assert ids[:2].tolist() == [chars.vocabulary_["a"], chars.vocabulary_["b"]]
+    assert ids[2] == len(chars.vocabulary_) + __import__("zlib").crc32(b"z") % 4
+    plain = TextVectorizer().fit(["a good film"])
+    assert plain.transform(["a superb film"])[0].tolist()[1] == UNK_ID
+    assert plain.n_tokens_ == len(plain.vocabulary_)
+    # a vectorizer pickled before the buckets existed has none
+    del plain.n_oov_buckets_
+    assert plain.transform(["a superb film"])[0].tolist()[1] == UNK_ID
+    with pytest.raises(ValueError, match="oov_buckets"):
+        TextVectorizer(oov_buckets=-1).fit(["a"])
+
+
+def test_partial_fit_default_vectorizer_has_oov_buckets_and_fit_none():
+    texts, y = ["a good film", "a bad film"] * 4, np.array([1, 0] * 4)
+    tiny = dict(hidden_size=4, embedding_dim=4, max_epochs=1, random_state=0)
+    streamed = RNNClassifier(**tiny).partial_fit(texts, y, classes=[0, 1])
+    n_words = len(streamed.vectorizer_.vocabulary_)
+    assert streamed.vectorizer_.n_tokens_ == n_words + RNNClassifier._PARTIAL_FIT_OOV_BUCKETS
+    assert streamed.net_.module_.encoder.embedding.num_embeddings == \
+        streamed.vectorizer_.n_tokens_
+    streamed.partial_fit(["a superb film"], [1])  # a new word trains its bucket's row
+    fitted = RNNClassifier(**tiny).fit(texts, y)
+    assert fitted.vectorizer_.n_tokens_ == len(fitted.vectorizer_.vocabulary_)
+    # a vectorizer the user chose is used as given
+    chosen = RNNClassifier(vectorizer={"oov_buckets": 8}, **tiny).partial_fit(
+        texts, y, classes=[0, 1])
+    assert chosen.vectorizer_.n_oov_buckets_ == 8
+    own = RNNClassifier(vectorizer={}, **tiny).partial_fit(texts, y, classes=[0, 1])
+    assert own.vectorizer_.n_oov_buckets_ == 0
