@@ -4,6 +4,7 @@
     python benchmarks/bench_transfer.py mr --lm lm.skrnn              # 10-fold
     python benchmarks/bench_transfer.py sst2 --lm lm.skrnn --threads 2
     python benchmarks/bench_transfer.py partial --folds 1             # partial_fit vs fit
+    python benchmarks/bench_transfer.py partial --folds 3 --dev       # the same, dev splits
     python benchmarks/bench_transfer.py mr --smoke                    # seconds, for CI
 
 ``mr``: MR polarity, the folds of ``bench_text.py`` (stratified 10-fold, shuffle,
@@ -19,6 +20,10 @@ scored on the official test split.
 ``partial``: on a training fold of MR, ``partial_fit`` over 10 chunks of it (in the
 fold's order, shuffled once with seed 0), one pass per chunk, the whole repeated for
 ``max_epochs`` passes (the default), against ``fit`` on the same fold.
+
+``--dev`` (for choosing defaults): each fold's training part split again 90/10
+(stratified, random_state 0); models train on the 90 % and are scored on the 10 %, so
+the folds' test parts are never read.
 
 ``--smoke`` fits a tiny language model on a slice and runs one small fold of each side.
 """
@@ -36,7 +41,7 @@ from _common import add_param_overrides, base_parser, machine, parse_param_overr
 from joblib import Parallel, delayed
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
@@ -112,6 +117,8 @@ def main() -> None:
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=None, help="run only the first N folds")
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--dev", action="store_true",
+                        help="score on a 10 %% split of each fold's training part")
     parser.add_argument("--out", type=Path, default=None, help="append a JSON line here")
     add_param_overrides(parser)
     args = parser.parse_args()
@@ -126,6 +133,9 @@ def main() -> None:
         X, y = np.asarray(X, dtype=object), np.asarray(y)
         cv = StratifiedKFold(10, shuffle=True, random_state=0)
         splits = list(cv.split(np.zeros(len(y)), y))[: 1 if args.smoke else args.folds]
+        if args.dev:
+            splits = [train_test_split(train, test_size=0.1, stratify=y[train],
+                                       random_state=0) for train, _ in splits]
     lm = None
     if args.task != "partial":
         if args.smoke:
@@ -156,7 +166,7 @@ def main() -> None:
             f"{name} {100 * r['acc']:.2f}" + (f" ({r['seconds']:.0f} s)" if "seconds" in r
                                               else "")
             for name, r in result.items()), flush=True)
-    summary = {"task": args.task, "smoke": args.smoke, "params": params,
+    summary = {"task": args.task, "smoke": args.smoke, "dev": args.dev, "params": params,
                "lm": None if args.lm is None else str(args.lm), "splits": len(results),
                "wall_seconds": round(time.perf_counter() - start, 1),
                "summary": _summary(results)}
