@@ -500,6 +500,10 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
     def _averages_checkpoints(self) -> bool:
         return self.checkpoint_averaging
 
+    # Whether a pass's check keeps the mean of the network's weights over the pass (the
+    # networks whose held-out losses the check compares) rather than the last ones.
+    _stream_pass_average = True
+
     def _stream_holdout(self, sequences: Sequences, y: np.ndarray,
                         first: bool) -> tuple[list[str], np.ndarray] | None:
         """The digests and hold-out mask of a ``partial_fit`` chunk's sequences, or None
@@ -512,7 +516,8 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
                 self.early_stopping == "auto" and self.input_kind_ in ("text", "tokens"))
             if stops:
                 self._stream_ = new_stream_state()
-                self._stream_weights_ = dict.fromkeys(("last", "best", "before", "after"))
+                self._stream_weights_ = dict.fromkeys(
+                    ("last", "best", "before", "after", "sum", "count"))
         if getattr(self, "_stream_", None) is None:
             return None
         digests = row_digests(sequences, y)
@@ -534,14 +539,26 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
         losses = self._holdout_losses(sequences.subset(rows), y[rows])
         check, loss = record_holdout(stream, [digests[i] for i in rows], losses,
                                      self.patience)
+        module = self.net_.module_
+        # The network's trainable weights (the linear path does not train: it keeps its
+        # chunk average), summed over the calls since the last check
+        kept = self._stream_weights_
+        weights = trainable_weights(module)
+        if self._stream_pass_average:
+            if kept["sum"] is None:
+                kept["sum"], kept["count"] = weights, 1
+            else:
+                for name, value in kept["sum"].items():
+                    value.add_(weights[name])
+                kept["count"] += 1
         if check == StreamCheck.NONE:
             return
         self.net_.history.record("valid_loss", loss)
-        module = self.net_.module_
-        # the network's trainable weights at the checks around the best one (the linear
-        # path does not train: it keeps its chunk average)
-        kept = self._stream_weights_
-        weights = trainable_weights(module)
+        if self._stream_pass_average:
+            # the pass's validation loss comes from the networks along the pass: keep
+            # their mean, not the last one
+            weights = {name: value / kept["count"] for name, value in kept["sum"].items()}
+            kept["sum"] = None
         if check == StreamCheck.IMPROVED:
             kept.update(best=weights, before=kept["last"], after=None)
         elif stream["bad_passes"] == 1:
@@ -1121,8 +1138,10 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         same sequences are held out on every pass in whatever chunks they come. Once a
         pass is over (as many held-out sequences scored as are known, with none new),
         their mean loss is compared with the best; after ``patience`` passes without
-        improvement the best network comes back and later calls train nothing more
-        (``n_iter_`` stops growing; the validation losses are in ``history_``). Set
+        improvement the best pass's network comes back (the mean of its weights along
+        that pass, whose networks the held-out losses measured, averaged with the passes
+        before and after it with ``checkpoint_averaging``) and later calls train nothing
+        more (``n_iter_`` stops growing; the validation losses are in ``history_``). Set
         ``early_stopping=False`` to train on every call, e.g. on a stream whose
         distribution drifts.
 

@@ -95,7 +95,7 @@ def test_partial_fit_stops_and_brings_the_best_network_back(averaging):
         for chunk in chunks:
             if hasattr(clf, "_stream_weights_"):
                 kept = {k: v and {n: w.clone() for n, w in v.items()}
-                        for k, v in clf._stream_weights_.items()}
+                        for k, v in clf._stream_weights_.items() if k != "count"}
             clf.partial_fit(X[chunk], y[chunk], classes=["neg", "pos"])
             if clf._stream_["stopped"]:
                 break
@@ -154,3 +154,21 @@ def test_a_fit_drops_the_stream_state():
     assert hasattr(clf, "_stream_")
     clf.fit(X, y)
     assert not hasattr(clf, "_stream_") and not hasattr(clf, "_stream_weights_")
+
+
+def test_a_check_keeps_the_mean_of_the_networks_along_the_pass():
+    # The held-out losses a check compares come from the networks after each call of
+    # the pass: the weights kept for that check are their mean.
+    X, y = _texts(n=120)
+    clf = RNNClassifier(**TINY)
+    chunks = [slice(0, 60), slice(60, 120)]
+    after = []
+    for chunk in [*chunks, chunks[0]]:  # the first call of pass 2 ends pass 1: a check
+        clf.partial_fit(X[chunk], y[chunk], classes=["neg", "pos"])
+        after.append({n: p.detach().clone() for n, p in clf.net_.module_.named_parameters()
+                      if p.requires_grad})
+    assert "valid_loss" in clf.history_[-1]
+    best = clf._stream_weights_["best"]
+    for name, value in best.items():
+        torch.testing.assert_close(value, sum(w[name] for w in after) / 3)
+    assert clf._stream_weights_["sum"] is None  # a new sum starts with the next call
