@@ -518,7 +518,8 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
                 self._stream_ = new_stream_state()
                 self._stream_weights_ = dict.fromkeys(
                     ("last", "best", "before", "after", "sum", "count"))
-        if getattr(self, "_stream_", None) is None:
+        stream = getattr(self, "_stream_", None)
+        if stream is None or stream["stopped"]:
             return None
         digests = row_digests(sequences, y)
         holdout = holdout_rows(digests, self.validation_fraction)
@@ -532,9 +533,9 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
         """Score a chunk's held-out sequences; at the end of a pass, keep the network if
         the validation loss improved, or bring the best one back and stop training after
         ``patience`` passes without improvement."""
-        stream = self._stream_
-        if stream["stopped"] or not holdout.any():
+        if not holdout.any():
             return
+        stream = self._stream_
         rows = np.flatnonzero(holdout)
         losses = self._holdout_losses(sequences.subset(rows), y[rows])
         check, loss = record_holdout(stream, [digests[i] for i in rows], losses,
@@ -543,13 +544,14 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
         # The network's trainable weights (the linear path does not train: it keeps its
         # chunk average), summed over the calls since the last check
         kept = self._stream_weights_
-        weights = trainable_weights(module)
         if self._stream_pass_average:
             if kept["sum"] is None:
-                kept["sum"], kept["count"] = weights, 1
+                kept["sum"], kept["count"] = trainable_weights(module), 1
             else:
-                for name, value in kept["sum"].items():
-                    value.add_(weights[name])
+                with torch.no_grad():
+                    for name, param in module.named_parameters():
+                        if name in kept["sum"]:
+                            kept["sum"][name].add_(param)
                 kept["count"] += 1
         if check == StreamCheck.NONE:
             return
@@ -559,6 +561,8 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             # their mean, not the last one
             weights = {name: value / kept["count"] for name, value in kept["sum"].items()}
             kept["sum"] = None
+        else:
+            weights = trainable_weights(module)
         if check == StreamCheck.IMPROVED:
             kept.update(best=weights, before=kept["last"], after=None)
         elif stream["bad_passes"] == 1:
@@ -810,14 +814,11 @@ _NgramPath = _LinearPath
 
 
 def _chunk_digest(sequences: Sequences, y: np.ndarray) -> str:
-    """A digest of a ``partial_fit`` chunk's sequences and encoded targets: a chunk
-    passed again (the next pass over the same data) is recognised and not counted twice."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(np.asarray(sequences.lengths, dtype=np.int64).tobytes())
-    for sequence in sequences.data:
-        digest.update(np.ascontiguousarray(sequence).tobytes())
-    digest.update(np.ascontiguousarray(y).tobytes())
-    return digest.hexdigest()
+    """A digest of a ``partial_fit`` chunk's sequences and encoded targets (of their
+    :func:`~sk_rnn._stream_stopping.row_digests`, in order): a chunk passed again (the
+    next pass over the same data) is recognised and not counted twice."""
+    rows = "".join(row_digests(sequences, y)).encode()
+    return hashlib.blake2b(rows, digest_size=16).hexdigest()
 
 
 def _check_y_container(y) -> None:
