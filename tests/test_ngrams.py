@@ -102,6 +102,67 @@ def test_multiclass_path_is_one_vs_rest():
     assert scores.argmax(dim=1).tolist() == [0, 1, 2]
 
 
+def _binary_features(sequences, ids):
+    return np.array([[float(i in set(seq.tolist())) for i in ids] for seq in sequences])
+
+
+def _reference_chunk_weights(features, labels, counts, C):
+    """NB-LR weights of one chunk (two classes) with the naive Bayes ratios of
+    ``counts`` (``(n_words, 2)`` sequence counts per class, smoothed by 1)."""
+    from sklearn.linear_model import LogisticRegression
+
+    p, q = 1 + counts[:, 1], 1 + counts[:, 0]
+    ratio = np.log(p / p.sum()) - np.log(q / q.sum())
+    model = LogisticRegression(C=C, max_iter=1000).fit(features * ratio, labels == 1)
+    return ratio * model.coef_.ravel(), model.intercept_[0]
+
+
+def test_streamed_naive_bayes_logistic_sums_counts_and_averages_where_seen():
+    chunk_a = [np.array([2, 3]), np.array([3, 4]), np.array([2]), np.array([4, 4])] * 3
+    labels_a = np.array([1, 0, 1, 0] * 3)
+    chunk_b = [np.array([2, 5]), np.array([4, 5]), np.array([5, 3]), np.array([4])] * 3
+    labels_b = np.array([1, 0, 1, 0] * 3)
+    path = NgramLinear(vocab_size=7, n_outputs=2, order=1)
+    state = path.partial_fit_naive_bayes_logistic(chunk_a, labels_a, None, C=10.0)
+    alone = NgramLinear(vocab_size=7, n_outputs=2, order=1)
+    alone.fit_naive_bayes_logistic(chunk_a, labels_a, C=10.0)  # one chunk: the same fit
+    torch.testing.assert_close(path.weight.weight, alone.weight.weight)
+    torch.testing.assert_close(path.bias, alone.bias)
+    path.partial_fit_naive_bayes_logistic(chunk_b, labels_b, state, C=10.0)
+
+    # From scratch: chunk a's model with its own counts, chunk b's with the counts of
+    # both; each word's weight is the mean over the chunks that contain it.
+    words_a, words_b, words = [2, 3, 4], [2, 3, 4, 5], [2, 3, 4, 5]
+    features_a = _binary_features(chunk_a, words_a)
+    features_b = _binary_features(chunk_b, words_b)
+    counts_a = np.stack([features_a[labels_a == k].sum(0) for k in (0, 1)], axis=1)
+    counts_b = np.stack([features_b[labels_b == k].sum(0) for k in (0, 1)], axis=1)
+    counts = np.vstack([counts_a, np.zeros((1, 2))]) + counts_b
+    weights_a, bias_a = _reference_chunk_weights(features_a, labels_a, counts_a, 10.0)
+    weights_b, bias_b = _reference_chunk_weights(features_b, labels_b, counts, 10.0)
+    expected = (np.append(weights_a, 0.0) + weights_b) / np.array([2, 2, 2, 1])
+    assert path.feature_ids.tolist() == words
+    actual = path.weights_of(torch.tensor(words)).detach().numpy()
+    np.testing.assert_allclose(actual[:, 1], expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(actual[:, 0], -expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(path.bias[1].item(), (bias_a + bias_b) / 2, rtol=1e-4)
+    np.testing.assert_allclose(state["counts"], counts)
+
+
+def test_streamed_naive_bayes_logistic_leaves_out_a_class_a_chunk_lacks():
+    path = NgramLinear(vocab_size=8, n_outputs=3, order=1)
+    first = [np.array([2]), np.array([3])] * 4
+    state = path.partial_fit_naive_bayes_logistic(first, np.array([0, 1] * 4), None)
+    assert path.bias[2].item() == 0.0 and (path.weights_of(torch.arange(8))[:, 2] == 0).all()
+    second = [np.array([2]), np.array([3]), np.array([4])] * 4
+    path.partial_fit_naive_bayes_logistic(second, np.array([0, 1, 2] * 4), state)
+    # class 2's weights and bias are chunk two's alone, not halved by chunk one
+    assert state["n_biases"].tolist() == [2, 2, 1]
+    assert state["n_weights"][np.searchsorted(state["ids"], 4)].tolist() == [1, 1, 1]
+    scores = path(torch.tensor([[2], [3], [4]]), torch.tensor([1, 1, 1]))
+    assert scores.argmax(dim=1).tolist() == [0, 1, 2]
+
+
 def _phrase_data(n=120, seed=0):
     """Labels decided by one bigram; the words alone say nothing."""
     rng = np.random.RandomState(seed)

@@ -137,35 +137,41 @@ def test_partial_fit_trains_one_pass_per_call_and_keeps_the_optimizer():
     assert clf.predict(X).shape == (80,)
 
 
+def _chunk_ids(clf, X):
+    return [clf.vectorizer_.transform([text])[0] for text in X]
+
+
 def _chunk_model(clf, X, y):
     """The n-gram path's NB-LR model of one chunk alone, with the estimator's
     vocabulary: ``{n-gram id: weights}`` and the bias."""
     path = clf.net_.module_.ngrams
     alone = NgramLinear(path.vocab_size, len(clf.classes_), path.order)
-    ids = [clf.vectorizer_.transform([text])[0] for text in X]
-    alone.fit_naive_bayes_logistic(ids, np.searchsorted(clf.classes_, y), C=clf._ngram_C)
+    alone.fit_naive_bayes_logistic(_chunk_ids(clf, X), np.searchsorted(clf.classes_, y),
+                                   C=clf._ngram_C)
     table = alone.weight.weight[1:].detach().numpy()
     return (dict(zip(alone.feature_ids.tolist(), table, strict=True)),
             alone.bias.detach().numpy())
 
 
-def test_partial_fit_averages_the_chunks_ngram_models():
+def test_partial_fit_streams_the_chunks_into_the_ngram_path():
     X, y = _texts(n=80)
     first, second = (X[:40], y[:40]), (X[40:], y[40:])
     clf = RNNClassifier(dropout=0.0, **TINY).partial_fit(*first, classes=["neg", "pos"])
     path = clf.net_.module_.ngrams
-    model_a, bias_a = _chunk_model(clf, *first)
-    model_b, bias_b = _chunk_model(clf, *second)
+    model_a, bias_a = _chunk_model(clf, *first)  # all the chunk's rows, hold-out included
     np.testing.assert_allclose(path.bias.numpy(), bias_a, rtol=1e-6)
     clf.partial_fit(*second)
-    expected = {i: (model_a.get(i, 0.0) + model_b.get(i, 0.0)) / 2
-                for i in {*model_a, *model_b}}
-    assert path.feature_ids.tolist() == sorted(expected)
-    np.testing.assert_allclose(path.weight.weight[1:].numpy(),
-                               np.array([expected[i] for i in sorted(expected)]),
-                               rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(path.bias.numpy(), (bias_a + bias_b) / 2, rtol=1e-5)
-    # The next pass over the same chunks trains the network, not the average.
+    # The path is the streamed NB-LR fit of the two chunks (tested in test_ngrams.py).
+    expected = NgramLinear(path.vocab_size, 2, path.order)
+    state = None
+    for chunk_X, chunk_y in (first, second):
+        state = expected.partial_fit_naive_bayes_logistic(
+            _chunk_ids(clf, chunk_X), np.searchsorted(clf.classes_, chunk_y), state,
+            C=clf._ngram_C)
+    assert torch.equal(path.feature_ids, expected.feature_ids)
+    torch.testing.assert_close(path.weight.weight, expected.weight.weight)
+    torch.testing.assert_close(path.bias, expected.bias)
+    # The next pass over the same chunks trains the network, not the path.
     table = path.weight.weight.clone()
     clf.partial_fit(*first)
     clf.partial_fit(*second)
@@ -187,9 +193,9 @@ def test_partial_fit_ngram_path_survives_pickling_and_a_warm_fit_refits_it():
                                                               classes=["neg", "pos"])
     clf = pickle.loads(pickle.dumps(clf))
     clf.partial_fit(X[40:], y[40:])
-    assert len(clf._path_chunks_) == 2
+    assert len(clf._path_stream_["chunks"]) == 2
     clf.fit(X, y)  # a fit refits the path on all its data
-    assert not hasattr(clf, "_path_chunks_")
+    assert not hasattr(clf, "_path_stream_")
     model, bias = _chunk_model(clf, X, y)
     np.testing.assert_allclose(clf.net_.module_.ngrams.bias.numpy(), bias, rtol=1e-5)
     # partial_fit after fit trains the network on and leaves fit's path as it is
@@ -201,7 +207,7 @@ def test_partial_fit_ngram_path_survives_pickling_and_a_warm_fit_refits_it():
 def test_partial_fit_without_the_ngram_path():
     X, y = _texts()
     clf = RNNClassifier(linear_ngrams=0, **TINY).partial_fit(X, y, classes=["neg", "pos"])
-    assert clf.net_.module_.ngrams is None and not hasattr(clf, "_path_chunks_")
+    assert clf.net_.module_.ngrams is None and not hasattr(clf, "_path_stream_")
     assert clf.partial_fit(X, y).n_iter_ == 2
 
 
@@ -271,7 +277,7 @@ def test_partial_fit_bad_input():
 @pytest.mark.parametrize("start", ["partial_fit", "fit"])
 def test_partial_fit_continues_after_save_and_load(tmp_path, start):
     # A net rebuilt by sk_rnn.load carries no callbacks; partial_fit goes on from it
-    # exactly as from the estimator in memory (the n-gram path's chunk average too).
+    # exactly as from the estimator in memory (the n-gram path's streamed fit too).
     import sk_rnn
 
     X, y = _texts(n=80)

@@ -78,7 +78,8 @@ class NgramLinear(nn.Module):
     Notes
     -----
     The weights start at zero; :meth:`fit_naive_bayes_logistic` fits them as NB-LR (the
-    logistic-regression form of NB-SVM, Wang and Manning 2012). The features are binary:
+    logistic-regression form of NB-SVM, Wang and Manning 2012), and
+    :meth:`partial_fit_naive_bayes_logistic` chunk by chunk. The features are binary:
     an n-gram that occurs twice in a sequence counts once. Only the n-grams seen in the
     fit get a row of the weight table (``feature_ids`` lists them); every other n-gram
     scores zero, so the model's size follows the training data, not the number of
@@ -200,67 +201,113 @@ class NgramLinear(nn.Module):
         alpha : float, default=1.0
             Additive smoothing of the counts.
         """
-        ids, weights, bias = self._naive_bayes_logistic(sequences, classes, C, alpha)
-        self._set_weights(ids, weights, bias)
+        # (the stream of one chunk: ratios and models of these sequences alone)
+        self.partial_fit_naive_bayes_logistic(sequences, classes, None, C, alpha)
 
     @torch.no_grad()
-    def merge_naive_bayes_logistic(self, sequences, classes: np.ndarray, n_merged: int,
-                                   C: float = 1.0, alpha: float = 1.0) -> None:
-        """Fit NB-LR on one chunk of the data and average it into the current weights.
+    def partial_fit_naive_bayes_logistic(self, sequences, classes: np.ndarray,
+                                         state: dict | None, C: float = 1.0,
+                                         alpha: float = 1.0) -> dict:
+        """Add one chunk of the data to a streamed NB-LR fit.
 
-        The weights become the mean of ``n_merged + 1`` models: the ``n_merged`` chunk
-        models averaged so far (the current weights) and this chunk's (parameter mixing,
-        as in distributed training of linear models; Mann et al. 2009). An n-gram a
-        chunk never saw counts as weight 0 in that chunk's model. With
-        ``n_merged=0`` this is :meth:`fit_naive_bayes_logistic`.
+        The naive Bayes counts are summed over every chunk so far, so each chunk's
+        log-count ratios are those of all the data seen, not of the chunk alone. The
+        chunk's logistic regressions (``C``) are fitted on its features scaled by those
+        ratios, and every n-gram's weight is the mean of its weights in the chunk models
+        whose chunk contains it (a chunk without the n-gram gives no evidence about it,
+        rather than a weight of 0); the bias is the mean of the chunks' biases. A class
+        absent from a chunk gets no model from that chunk. On one chunk this is
+        :meth:`fit_naive_bayes_logistic`.
 
         Parameters
         ----------
         sequences, classes, C, alpha
             As in :meth:`fit_naive_bayes_logistic`, for one chunk.
-        n_merged : int
-            How many chunk models the current weights average.
-        """
-        ids, weights, bias = self._naive_bayes_logistic(sequences, classes, C, alpha)
-        if n_merged:
-            old_ids = self.feature_ids.cpu().numpy()
-            old_weights = self.weight.weight[1:].detach().cpu().double().numpy()
-            merged_ids = np.union1d(old_ids, ids)
-            merged = np.zeros((len(merged_ids), weights.shape[1]))
-            merged[np.searchsorted(merged_ids, old_ids)] += n_merged * old_weights
-            merged[np.searchsorted(merged_ids, ids)] += weights
-            old_bias = self.bias.detach().cpu().double().numpy()
-            ids, weights = merged_ids, merged / (n_merged + 1)
-            bias = (n_merged * old_bias + bias) / (n_merged + 1)
-        self._set_weights(ids, weights, bias)
+        state : dict or None
+            What the chunks so far left (None before the first): the sorted ids of the
+            n-grams seen, their per-class sequence counts, the sums and numbers of their
+            chunk weights, and the same for the bias. Memory grows with the n-grams
+            seen, as the weight table does.
 
-    def _naive_bayes_logistic(self, sequences, classes: np.ndarray, C: float,
-                              alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """NB-LR's ``(ids, weights, bias)`` on ``sequences`` (see
-        :meth:`fit_naive_bayes_logistic`), as float64 arrays."""
-        # Only the n-grams seen here get a row, and the naive Bayes ratios are
-        # normalised over them.
+        Returns
+        -------
+        state : dict
+            The updated state (``state`` itself is modified); the weights are set from it.
+        """
         features, ids = self.feature_matrix(sequences)
         classes = np.asarray(classes)
         n_outputs = self.bias.shape[0]
-        weights = np.zeros((len(ids), n_outputs))
-        bias = np.zeros(n_outputs)
-        for k in [1] if n_outputs == 2 else range(n_outputs):
-            positive = classes == k
-            if positive.all() or not positive.any():
-                continue  # a class absent from the training part: no evidence
-            p = alpha + np.asarray(features[positive].sum(axis=0)).ravel()
-            q = alpha + np.asarray(features[~positive].sum(axis=0)).ravel()
-            ratio = np.log((p / p.sum()) / (q / q.sum()))
-            model = LogisticRegression(C=C, max_iter=1000)
-            model.fit(features @ sparse.diags(ratio), positive)
-            weights[:, k] = ratio * model.coef_.ravel()
-            bias[k] = model.intercept_[0]
-        if n_outputs == 2:
-            weights[:, 0], bias[0] = -weights[:, 1], -bias[1]
-        return ids, weights, bias
+        if state is None:
+            state = {"ids": np.zeros(0, np.int64), "counts": np.zeros((0, n_outputs)),
+                     "weight_sums": np.zeros((0, n_outputs)),
+                     "n_weights": np.zeros((0, n_outputs), np.int64),
+                     "bias_sums": np.zeros(n_outputs), "n_biases": np.zeros(n_outputs, np.int64)}
+        merged = np.union1d(state["ids"], ids)
+        if len(merged) > len(state["ids"]):  # new n-grams: grow the tables with zero rows
+            old_rows = np.searchsorted(merged, state["ids"])
+            for name in ("counts", "weight_sums", "n_weights"):
+                grown = np.zeros((len(merged), n_outputs), state[name].dtype)
+                grown[old_rows] = state[name]
+                state[name] = grown
+            state["ids"] = merged
+        rows = np.searchsorted(merged, ids)
+        state["counts"][rows] += _class_counts(features, classes, n_outputs)
+        ratios = _log_count_ratios(state["counts"], alpha)[rows]
+        weights, bias, fitted = _logistic_on_ratios(features, classes, ratios, C)
+        chunk_cells = np.ix_(rows, fitted)
+        state["weight_sums"][chunk_cells] += weights[:, fitted]
+        state["n_weights"][chunk_cells] += 1
+        state["bias_sums"][fitted] += bias[fitted]
+        state["n_biases"][fitted] += 1
+        self._set_weights(merged, state["weight_sums"] / np.maximum(state["n_weights"], 1),
+                          state["bias_sums"] / np.maximum(state["n_biases"], 1))
+        return state
 
     def _set_weights(self, ids: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> None:
         self._set_table(torch.from_numpy(ids), len(ids) + 1)
         self.weight.weight[1:] = torch.from_numpy(weights)
         self.bias.copy_(torch.from_numpy(bias))
+
+
+def _class_counts(features: sparse.csr_matrix, classes: np.ndarray,
+                  n_outputs: int) -> np.ndarray:
+    """``(n_ngrams, n_outputs)``: how many sequences of each class contain each n-gram."""
+    indicator = sparse.csr_matrix((np.ones(len(classes)), (classes, np.arange(len(classes)))),
+                                  shape=(n_outputs, len(classes)))
+    return np.asarray((indicator @ features).T.todense())
+
+
+def _log_count_ratios(counts: np.ndarray, alpha: float) -> np.ndarray:
+    """One-vs-rest naive Bayes log-count ratios, ``(n_ngrams, n_outputs)``: for class
+    ``k``, ``log((p / |p|_1) / (q / |q|_1))`` with ``p`` and ``q`` the ``alpha``-smoothed
+    counts of the sequences in ``k`` and in the other classes."""
+    p = alpha + counts
+    q = alpha + counts.sum(axis=1, keepdims=True) - counts
+    return np.log(p / p.sum(axis=0)) - np.log(q / q.sum(axis=0))
+
+
+def _logistic_on_ratios(features: sparse.csr_matrix, classes: np.ndarray,
+                        ratios: np.ndarray, C: float
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The one-vs-rest L2 logistic regressions (``C``) of NB-LR on ``features`` scaled by
+    ``ratios``: ``(weights, bias, fitted)``, each n-gram's weight being ``r_f * w_f``,
+    and ``fitted`` the indices of the outputs that got a model (a class that all or none
+    of the sequences have gets none). With two classes only the second is fitted and
+    the first gets the opposite scores."""
+    n_outputs = ratios.shape[1]
+    weights = np.zeros_like(ratios)
+    bias = np.zeros(n_outputs)
+    fitted = []
+    for k in [1] if n_outputs == 2 else range(n_outputs):
+        positive = classes == k
+        if positive.all() or not positive.any():
+            continue  # a class absent from the data: no evidence
+        model = LogisticRegression(C=C, max_iter=1000)
+        model.fit(features @ sparse.diags(ratios[:, k]), positive)
+        weights[:, k] = ratios[:, k] * model.coef_.ravel()
+        bias[k] = model.intercept_[0]
+        fitted.append(k)
+    if n_outputs == 2:
+        weights[:, 0], bias[0] = -weights[:, 1], -bias[1]
+        fitted = [0, 1] if fitted else []
+    return weights, bias, np.array(fitted, dtype=np.int64)
