@@ -20,7 +20,7 @@ from skorch.callbacks import Callback
 from ._base import BaseRNNEstimator, store_params
 from ._net import average_parameters, trainable_weights
 from ._params import Boolean, Check, Either, Interval, Options, Param, document_params
-from ._registry import register_estimator
+from ._registry import is_quantized, register_estimator
 from ._sequences import (
     KIND_DESCRIPTIONS,
     SequenceDataset,
@@ -296,6 +296,7 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
                 return super()._fit_cleanly(fit, *args)
             finally:
                 vars(self).pop("_transfer", None)
+        self._check_trainable("warm_start=True")
         previous = {k: v for k, v in vars(self).items()
                     if k.endswith("_") and not k.startswith("__")}
         self._warm_fit = True
@@ -327,6 +328,7 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
                 sequences = self._prepare_fit(X, y)
             else:
                 self._validate_params()
+                self._check_trainable("partial_fit")
                 _check_y_container(y)
                 sequences = self._prepare_X(X, reset=False)
             encoded, model_args = targets(y, sequences, first)
@@ -350,6 +352,16 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             del self._partial_fitting
             vars(self).pop("_transfer", None)
         return self
+
+    def _check_trainable(self, how: str) -> None:
+        """Refuse to continue training a quantized network (int8 weights, no gradients)."""
+        if is_quantized(self.net_.module_):
+            raise ValueError(
+                f"{how} continues training the fitted network, but this "
+                f"{type(self).__name__} holds int8 layers (sk_rnn.compression.quantize), "
+                "which cannot be trained: continue training the float estimator it was "
+                "quantized from, then quantize it again."
+            )
 
     def _stream_path_chunk(self, sequences: Sequences, y: np.ndarray) -> None:
         """Add a chunk not seen before (by a digest of its sequences and labels), all its

@@ -117,7 +117,9 @@ def quantize(estimator: Estimator) -> Estimator:
     -------
     compressed : estimator of the same class
         A fitted copy with the same API; ``compression_`` describes what was done. It
-        keeps no optimizer state (``net_.optimizer_`` is None): ``fit`` starts afresh.
+        keeps no optimizer state (``net_.optimizer_`` is None): ``fit`` starts afresh,
+        and ``partial_fit`` or a ``warm_start`` fit, which would train the int8 layers,
+        raise a ValueError.
 
     Raises
     ------

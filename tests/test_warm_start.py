@@ -292,3 +292,20 @@ def test_partial_fit_continues_after_save_and_load(tmp_path, start):
         estimator.partial_fit(X[40:], y[40:])
     assert loaded.n_iter_ == clf.n_iter_
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_a_quantized_estimator_refuses_to_train_on():
+    from sk_rnn.compression import quantize
+
+    X, y = _texts(n=80)
+    for estimator in (RNNClassifier(**TINY).partial_fit(X, y, classes=["neg", "pos"]),
+                      RNNRegressor(**TINY).fit(X, np.arange(80.0))):
+        quantized = quantize(estimator)
+        n_iter = quantized.n_iter_
+        target = y if isinstance(estimator, RNNClassifier) else np.arange(80.0)
+        with pytest.raises(ValueError, match="partial_fit continues training .* int8 layers"):
+            quantized.partial_fit(X, target)
+        with pytest.raises(ValueError, match="warm_start=True continues training .* int8"):
+            quantized.set_params(warm_start=True).fit(X, target)
+        assert quantized.n_iter_ == n_iter
+        assert quantized.predict(X).shape == (80,)
