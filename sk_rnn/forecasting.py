@@ -263,6 +263,13 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         "n_sample_paths": Param(Interval("integer", 2, None), """\
             Simulated paths per series for the intervals of the recursive strategy (and
             for ``predict_var`` where no closed form exists)."""),
+        "ensemble_size": Param(Interval("integer", 1, None), """\
+            Networks trained side by side, each from its own initial weights, on the same
+            batches (a deep ensemble in one module, ``net_.module_.members``); forecasts
+            combine them at every step (the Gaussian with the mixture's mean and
+            variance, or the quantiles averaged level by level), and a recursive forecast
+            feeds the combined forecast back to all of them. Training and prediction cost
+            grow with it. 1: a single network."""),
         "linear_skip": Param(Boolean(), """\
             Add a linear autoregression on the (normalised) window to the network's
             location output, which carries trend and seasonality from the first epoch."""),
@@ -308,6 +315,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         distribution: str = "gaussian",
         quantiles: Sequence[float] | None = None,
         n_sample_paths: int = 200,
+        ensemble_size: int = 1,
         linear_skip: bool = False,
         calibrate_intervals: bool = True,
         interval_method: str = "conformal",
@@ -635,6 +643,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             n_quantiles=len(self.quantiles_),
             dropout=self.dropout,
             window_length=self.window_length_ if self.linear_skip else None,
+            n_members=self.ensemble_size,
             cell_type=self.cell_type,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
@@ -935,5 +944,5 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         return [
             {**tiny, "early_stopping": False},
             {**tiny, "strategy": "direct", "distribution": "quantile", "cell_type": "gru",
-             "window_normalization": "mean", "scaling": "robust"},
+             "window_normalization": "mean", "scaling": "robust", "ensemble_size": 2},
         ]

@@ -180,6 +180,52 @@ def test_forecast_model_emits_valid_parameters(distribution, n_params):
     assert (out[..., 1:] > (0 if distribution == "gaussian" else out[..., :-1])).all()
 
 
+def test_gaussian_combination_has_the_mixtures_mean_and_variance():
+    rng = np.random.RandomState(0)
+    members = np.stack([rng.randn(3, 2), rng.uniform(0.5, 2.0, (3, 2))], axis=-1)[:, None]
+    combined = GaussianHead.combine(torch.as_tensor(members)).numpy()
+    # an equal mixture of N(m_k, s_k^2): mean E[m], variance E[s^2 + m^2] - E[m]^2
+    mean = members[..., 0].mean(axis=0)
+    variance = (members[..., 1] ** 2 + members[..., 0] ** 2).mean(axis=0) - mean ** 2
+    np.testing.assert_allclose(combined[..., 0], mean)
+    np.testing.assert_allclose(combined[..., 1], np.sqrt(variance))
+    one = GaussianHead.combine(torch.as_tensor(members[:1])).numpy()
+    np.testing.assert_allclose(one, members[0])  # one member: itself
+
+
+def test_quantile_combination_averages_level_by_level_and_stays_sorted():
+    rng = np.random.RandomState(0)
+    members = np.sort(rng.randn(4, 3, len(LEVELS)), axis=-1)
+    combined = QuantileHead.combine(torch.as_tensor(members)).numpy()
+    np.testing.assert_allclose(combined, members.mean(axis=0))
+    assert (np.diff(combined, axis=-1) > 0).all()
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "quantile"])
+def test_forecast_model_ensemble_trains_members_and_combines_them(distribution):
+    torch.manual_seed(0)
+    kwargs = dict(input_size=3, horizon=4, n_targets=2, n_covariates=1,
+                  distribution=distribution, n_quantiles=5, dropout=0.0, window_length=None,
+                  cell_type="gru", hidden_size=4, num_layers=1, bidirectional=False)
+    model = ForecastModel(n_members=3, **kwargs)
+    assert len(model.members) == 3 and not hasattr(model, "encoder")
+    first, second = (m.encoder.rnn.weight_hh_l0 for m in model.members[:2])
+    assert not torch.equal(first, second)  # each member has its own initial weights
+    x, future = torch.randn(5, 6, 3), torch.randn(5, 4, 1)
+    stacked = model.train()(x, future)
+    assert stacked.shape == (3, 5, 4, 2, model.n_params)
+    # the loss of the stacked output is the members' mean loss: each trains on its own
+    criterion_class, criterion_kwargs = HEADS[distribution](LEVELS).criterion()
+    criterion = criterion_class(**(criterion_kwargs or {}))
+    y = torch.randn(5, 4, 2)
+    expected = torch.stack([criterion(stacked[k], y) for k in range(3)]).mean()
+    torch.testing.assert_close(criterion(stacked, y), expected)
+    model.eval()
+    members = torch.stack([member(x, future) for member in model.members])
+    torch.testing.assert_close(model(x, future), HEADS[distribution].combine(members))
+    assert model(x, future).shape == (5, 4, 2, model.n_params)
+
+
 # -- strategies -------------------------------------------------------------------------
 def test_strategies_by_name():
     assert STRATEGIES == ("recursive", "direct")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.base import clone
 from sktime.datasets import load_airline, load_uschange
 from sktime.forecasting.base import ForecastingHorizon
 from sktime.forecasting.compose import TransformedTargetForecaster
@@ -101,6 +102,8 @@ def test_repeated_interval_calls_agree(fitted):
     {"window_normalization": None, "scaling": None, "linear_skip": True},
     {"log_transform": True, "early_stopping": True, "patience": 2},
     {"bidirectional": True, "num_layers": 2, "dropout": 0.1},
+    {"ensemble_size": 2},
+    {"ensemble_size": 3, "strategy": "direct", "distribution": "quantile"},
 ])
 def test_parameter_variants(airline, params):
     fh = np.arange(1, 7)
@@ -111,6 +114,28 @@ def test_parameter_variants(airline, params):
     assert (np.diff(quantiles.to_numpy(), axis=1) >= 0).all()
     if params.get("distribution") == "quantile":
         assert 0.5 in forecaster.quantiles_
+
+
+def test_ensemble_combines_its_members_and_round_trips(airline, tmp_path):
+    import sk_rnn
+
+    fh = np.arange(1, 7)
+    forecaster = RNNForecaster(ensemble_size=3, **TINY).fit(airline[:72])
+    members = forecaster.net_.module_.members
+    assert len(members) == 3
+    # the combined one-step forecast is the members' mean
+    x = torch.randn(4, forecaster.window_length_, 1)
+    with torch.no_grad():
+        means = torch.stack([member.eval()(x)[..., 0] for member in members])
+        combined = forecaster.net_.module_.eval()(x)[..., 0]
+    torch.testing.assert_close(combined, means.mean(dim=0))
+    y_pred = forecaster.predict(fh)
+    interval = forecaster.predict_interval(fh, coverage=0.9)
+    assert (interval.iloc[:, 0] <= y_pred).all() and (y_pred <= interval.iloc[:, 1]).all()
+    sk_rnn.save(forecaster, tmp_path / "ensemble.skrnn")
+    loaded = sk_rnn.load(tmp_path / "ensemble.skrnn")
+    pd.testing.assert_series_equal(loaded.predict(fh), y_pred)
+    assert clone(forecaster).get_params()["ensemble_size"] == 3
 
 
 def test_direct_strategy_needs_fh_and_limits_it(airline):
@@ -323,6 +348,8 @@ def test_in_sample_fh_is_refused(fitted):
     ({"distribution": "quantile", "quantiles": [0.0, 0.5]}, "quantiles must be"),
     ({"distribution": "quantile", "quantiles": "median"}, "quantiles must be"),
     ({"n_sample_paths": 1}, "n_sample_paths must be an integer"),
+    ({"ensemble_size": 0}, "ensemble_size must be an integer in \\[1, inf\\)"),
+    ({"ensemble_size": 2.0}, "ensemble_size must be an integer"),
     ({"log_transform": "yes"}, "log_transform must be True or False"),
     ({"cell_type": "transformer"}, "cell_type must be one of"),
     ({"hidden_size": 0}, "hidden_size must be"),

@@ -160,6 +160,12 @@ class ForecastHead:
         """The training loss: its class and its keyword arguments (``None`` for none)."""
         raise NotImplementedError
 
+    @staticmethod
+    def combine(members: torch.Tensor) -> torch.Tensor:
+        """One distribution's parameters ``(..., n_params)`` from those of the members
+        of an ensemble, stacked on the first axis ``(n_members, ..., n_params)``."""
+        raise NotImplementedError
+
     def point(self, params: Params) -> Params:
         """The point forecast ``(...)``: the mean or the median."""
         raise NotImplementedError
@@ -220,6 +226,14 @@ class GaussianHead(ForecastHead):
     def criterion(self) -> tuple[type[nn.Module], dict | None]:
         """:class:`GaussianNLLLoss`, without arguments."""
         return GaussianNLLLoss, None
+
+    @staticmethod
+    def combine(members: torch.Tensor) -> torch.Tensor:
+        """The Gaussian with the mean and variance of the members' equal mixture."""
+        mean = members[..., 0].mean(dim=0)
+        # the mean of the members' variances plus the variance of their means
+        variance = (members[..., 1] ** 2 + (members[..., 0] - mean) ** 2).mean(dim=0)
+        return torch.stack([mean, variance.sqrt()], dim=-1)
 
     def point(self, params: Params) -> Params:
         """The mean."""
@@ -312,6 +326,12 @@ class QuantileHead(ForecastHead):
         """:class:`PinballLoss` at the head's levels."""
         return PinballLoss, {"quantiles": self.levels}
 
+    @staticmethod
+    def combine(members: torch.Tensor) -> torch.Tensor:
+        """The members' quantiles averaged level by level (quantile averaging, which
+        keeps them sorted)."""
+        return members.mean(dim=0)
+
     def point(self, params: Params) -> Params:
         """The median."""
         return params[..., self.median_index]
@@ -376,6 +396,12 @@ class ForecastModel(RecordsInitArgs, nn.Module):
     window_length : int or None, default=None
         Steps of the window, to add a linear autoregression on the window's targets to
         the location (the first parameter); None for none.
+    n_members : int, default=1
+        Networks of the same architecture, each with its own initial weights (``members``,
+        a ModuleList; with 1, the module is that one network). In training the forward
+        pass returns every member's parameters stacked on a first axis, so that the loss
+        (a mean over all axes) trains each member on its own error; in evaluation it
+        returns their combination (:meth:`ForecastHead.combine`).
     **encoder_params
         ``cell_type``, ``hidden_size``, ``num_layers``, ``bidirectional`` for
         :class:`~sk_rnn.nn.SequenceEncoder`.
@@ -392,6 +418,7 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         n_quantiles: int,
         dropout: float,
         window_length: int | None = None,
+        n_members: int = 1,
         **encoder_params,
     ) -> None:
         super().__init__()
@@ -399,6 +426,16 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         self.n_targets = n_targets
         self.distribution = distribution
         self.n_params = HEADS[distribution].n_params_for(n_quantiles)
+        self.members = None
+        if n_members > 1:
+            self.members = nn.ModuleList(
+                ForecastModel(input_size=input_size, horizon=horizon, n_targets=n_targets,
+                              n_covariates=n_covariates, distribution=distribution,
+                              n_quantiles=n_quantiles, dropout=dropout,
+                              window_length=window_length, **encoder_params)
+                for _ in range(n_members)
+            )
+            return
         self.encoder = SequenceEncoder(
             input_size=input_size, pooling="last", dropout=dropout, **encoder_params
         )
@@ -415,7 +452,8 @@ class ForecastModel(RecordsInitArgs, nn.Module):
             nn.init.zeros_(self.linear_skip.bias)
 
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
-        """Distribution parameters of shape ``(B, horizon, n_targets, n_params)``.
+        """Distribution parameters of shape ``(B, horizon, n_targets, n_params)`` (in
+        training, with ``n_members > 1``: ``(n_members, B, horizon, n_targets, n_params)``).
 
         Parameters
         ----------
@@ -424,6 +462,10 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         future : Tensor of shape (B, horizon, n_covariates) or None
             Covariates of the steps ahead.
         """
+        members = getattr(self, "members", None)  # (modules pickled before ensembles)
+        if members is not None:
+            stacked = torch.stack([member(x, future) for member in members])
+            return stacked if self.training else HEADS[self.distribution].combine(stacked)
         lengths = torch.full((x.shape[0],), x.shape[1], dtype=torch.int64)
         encoded = self.dropout(self.encoder(x, lengths))
         raw = self.head(encoded).view(x.shape[0], self.horizon, -1)
