@@ -353,6 +353,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         # A forecaster pickled or saved before interval_method existed was calibrated by
         # the one-step scale; its window normalisation was never "auto".
         state.setdefault("interval_method", "scale")
+        state.setdefault("ensemble_size", 1)  # one network before ensembles existed
         state.setdefault("conformity_scores_", None)
         state.setdefault("n_calibration_origins_", None)
         if "window_normalization_" not in state and "window_length_" in state:

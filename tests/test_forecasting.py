@@ -419,3 +419,13 @@ def test_wrappers_do_not_print_sktimes_remember_data_warning():
                             timeout=300, check=True)
     assert "control" in result.stderr  # other FutureWarnings still show
     assert "remember_data" not in result.stderr
+
+
+def test_a_forecaster_pickled_before_ensembles_has_one_network(fitted):
+    # forecasters pickled before ensemble_size existed lack the parameter
+    state = pickle.loads(pickle.dumps(fitted)).__getstate__()
+    del state["ensemble_size"]
+    old = RNNForecaster.__new__(RNNForecaster)
+    old.__setstate__(state)
+    assert old.get_params()["ensemble_size"] == 1
+    pd.testing.assert_series_equal(old.predict([1, 2]), fitted.predict([1, 2]))
