@@ -544,6 +544,15 @@ def run_uschange(seeds: list[int], params: dict, h: int = 8) -> dict:
     y_pred = LinearRegression().fit(X_train, y_train).predict(X_test)
     baselines["LinearRegression on X"] = {"mae": mae(y_test, y_pred),
                                           "rmse": rmse(y_test, y_pred)}
+    try:  # sktime's ARIMA needs pmdarima (in the benchmarks extra)
+        from sktime.forecasting.arima import AutoARIMA
+
+        arima = AutoARIMA(suppress_warnings=True).fit(y_train, X=X_train)
+        y_pred = arima.predict(fh, X=X_test)
+        baselines["AutoARIMA with X"] = {"mae": mae(y_test, y_pred),
+                                         "rmse": rmse(y_test, y_pred)}
+    except ModuleNotFoundError:
+        print("pmdarima is not installed: no AutoARIMA row (pip install 'sk-rnn[benchmarks]')")
 
     summary = {name: {key: mean_of(model_runs, key)
                       for key in ("mae", "rmse", "coverage", "width", "fit_s")}
@@ -560,7 +569,14 @@ def run_uschange(seeds: list[int], params: dict, h: int = 8) -> dict:
     print_table(f"uschange: Consumption, {len(y_train)} train / {h} test quarters, "
                 f"params {params or 'defaults'}",
                 ["model", "MAE", "RMSE", "90% coverage", "fit s"], rows)
-    return {"rnn": runs, "rnn_mean": summary, "baselines": baselines}
+    with_x, without_x = summary["RNN with X"]["mae"], summary["RNN without X"]["mae"]
+    bars = {"with_x_below_without": with_x < without_x,
+            "with_x_below_naive_mean": with_x < baselines["naive mean"]["mae"],
+            "with_x_within_1.5_linear": with_x <= 1.5 * baselines["LinearRegression on X"]["mae"]}
+    if "AutoARIMA with X" in baselines:
+        bars["with_x_below_arima"] = with_x < baselines["AutoARIMA with X"]["mae"]
+    print("Bars: " + "; ".join(f"{name} {verdict(ok)}" for name, ok in bars.items()))
+    return {"rnn": runs, "rnn_mean": summary, "baselines": baselines, "bars": bars}
 
 
 # -- main -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ __all__ = [
     "WINDOW_NORMALIZATIONS",
     "ForecastWindows",
     "WindowDataset",
+    "fit_covariate_effect",
     "fit_scaling",
     "make_windows",
     "window_collate",
@@ -113,6 +114,30 @@ class ForecastWindows:
         """The windows at ``indices``."""
         future = None if self.future is None else self.future[indices]
         return ForecastWindows(self.inputs[indices], future)
+
+
+def fit_covariate_effect(covariates: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The least-squares linear effect of a step's covariates on its targets.
+
+    An intercept per target is fitted alongside and not returned (the network's own bias
+    takes that part).
+
+    Parameters
+    ----------
+    covariates : ndarray of shape (n, n_covariates)
+        The covariates of ``n`` observed steps.
+    targets : ndarray of shape (n, n_targets)
+        The targets of the same steps.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_covariates, n_targets)
+        The minimum-norm least-squares solution (collinear covariates share the effect).
+    """
+    design = np.concatenate([covariates, np.ones((len(covariates), 1))], axis=1)
+    coef = np.linalg.lstsq(design.astype(np.float64), targets.astype(np.float64),
+                           rcond=None)[0]
+    return coef[:-1]
 
 
 def make_windows(

@@ -30,6 +30,7 @@ from ._windows import (
     WINDOW_NORMALIZATIONS,
     ForecastWindows,
     WindowDataset,
+    fit_covariate_effect,
     fit_scaling,
     make_windows,
     window_collate,
@@ -42,6 +43,9 @@ from .nn import DISTRIBUTIONS, HEADS, ForecastHead, ForecastModel
 # (``_config``), and from every wrapper a user puts around it (ForecastingGridSearchCV,
 # ConformalIntervals, pipelines), where the warning concerns sktime's wrapper and nothing
 # the user can act on. Hidden for exactly that message, as the test configuration does.
+#: Values of ``covariate_effect``.
+COVARIATE_EFFECTS = ("least_squares", "trained")
+
 _REMEMBER_DATA_WARNING = r"The default of config ``remember_data`` will change"
 
 
@@ -174,6 +178,10 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
     window_normalization_ : str or None
         The window normalisation used (``window_normalization`` with ``"auto"``
         resolved).
+    covariate_location_ : ndarray of shape (n_covariates, n_targets) or None
+        The least-squares effect of a step's (scaled) covariates on its (scaled,
+        normalised) targets, fixed in the network (``covariate_effect="least_squares"``
+        with ``X``); None otherwise.
 
     Notes
     -----
@@ -273,6 +281,15 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         "linear_skip": Param(Boolean(), """\
             Add a linear autoregression on the (normalised) window to the network's
             location output, which carries trend and seasonality from the first epoch."""),
+        "covariate_effect": Param(Options(COVARIATE_EFFECTS), """\
+            How the known covariates of a step act on its forecast (with ``X`` only).
+            ``"least_squares"``: their linear effect on the location is fitted by least
+            squares on the training windows before the network trains, and kept fixed;
+            the network (which also reads the past covariates) learns what the regression
+            leaves: a regression with recurrent errors, as ARIMAX is a regression with
+            ARIMA errors. ``"trained"``: a linear layer from the covariates to every
+            output, trained with the network (the earlier behaviour; on short series the
+            network's own fit of the targets crowds it out)."""),
         "calibrate_intervals": Param(Boolean(), """\
             Calibrate the prediction intervals on the most recent ``validation_fraction``
             of the windows (``interval_method`` says how). With early stopping those are
@@ -317,6 +334,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         n_sample_paths: int = 200,
         ensemble_size: int = 1,
         linear_skip: bool = False,
+        covariate_effect: str = "least_squares",
         calibrate_intervals: bool = True,
         interval_method: str = "conformal",
         cell_type: str = "lstm",
@@ -354,6 +372,8 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         # the one-step scale; its window normalisation was never "auto".
         state.setdefault("interval_method", "scale")
         state.setdefault("ensemble_size", 1)  # one network before ensembles existed
+        state.setdefault("covariate_effect", "trained")  # its covariate head was trained
+        state.setdefault("covariate_location_", None)
         state.setdefault("conformity_scores_", None)
         state.setdefault("n_calibration_origins_", None)
         if "window_normalization_" not in state and "window_length_" in state:
@@ -520,6 +540,10 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         criterion, criterion_params = head.criterion()
 
         def train(split):
+            self.covariate_location_ = None
+            if X is not None and self.covariate_effect == "least_squares":
+                self.covariate_location_ = self._covariate_effect(
+                    scaled, windows, y_windows, distance, owner, split[0])
             self._fit_net(
                 self._build_module,
                 criterion,
@@ -572,6 +596,31 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         if valid_idx is not None:
             calibrate()
         return self
+
+    def _covariate_effect(self, scaled: list, windows: ForecastWindows,
+                          y_windows: np.ndarray, distance: np.ndarray, owner: np.ndarray,
+                          train_idx: np.ndarray) -> np.ndarray:
+        """The least-squares effect of the covariates on the targets, from the steps the
+        windows at ``train_idx`` see (so that a calibration fit's held-out windows stay
+        unseen).
+
+        Without window normalisation a window's targets are the scaled series itself, so
+        every step up to the last target of the series' most recent training window is
+        an observation, the first ``window_length_`` ones included; with it, the
+        observations are the training windows' normalised targets.
+        """
+        if self.window_normalization_ is not None:
+            future = windows.future[train_idx]
+            return fit_covariate_effect(future.reshape(-1, future.shape[-1]),
+                                        y_windows[train_idx].reshape(-1, self.n_targets_))
+        steps_x, steps_y = [], []
+        for s, (z, c) in enumerate(scaled):
+            seen = distance[train_idx][owner[train_idx] == s]
+            if len(seen):  # the window ``d`` from the end predicts up to step T - 1 - d
+                end = len(z) - seen.min()
+                steps_x.append(c[:end])
+                steps_y.append(z[:end])
+        return fit_covariate_effect(np.concatenate(steps_x), np.concatenate(steps_y))
 
     def _conformity_scores(self, scaled: list, held_out: list[np.ndarray]) -> np.ndarray:
         """Conformity scores of rolling-origin forecasts (``"conformal"``).
@@ -635,7 +684,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         return score_scale((y - head.point(params)) / np.maximum(head.spread(params), 1e-12))
 
     def _build_module(self) -> ForecastModel:
-        return ForecastModel(
+        module = ForecastModel(
             input_size=self.n_targets_ + self.n_covariates_,
             horizon=self.horizon_,
             n_targets=self.n_targets_,
@@ -644,12 +693,16 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             n_quantiles=len(self.quantiles_),
             dropout=self.dropout,
             window_length=self.window_length_ if self.linear_skip else None,
+            covariate_effect="trained" if self.covariate_effect == "trained" else "fixed",
             n_members=self.ensemble_size,
             cell_type=self.cell_type,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
             bidirectional=self.bidirectional,
         )
+        if getattr(self, "covariate_location_", None) is not None:
+            module.set_covariate_location(self.covariate_location_)
+        return module
 
     def _temporal_split(self, distance: np.ndarray):
         """Hold out the most recent windows (of every series) for early stopping or for

@@ -180,6 +180,43 @@ def test_forecast_model_emits_valid_parameters(distribution, n_params):
     assert (out[..., 1:] > (0 if distribution == "gaussian" else out[..., :-1])).all()
 
 
+@pytest.mark.parametrize("distribution", ["gaussian", "quantile"])
+@pytest.mark.parametrize("n_members", [1, 2])
+def test_fixed_covariate_effect_shifts_the_location_only(distribution, n_members):
+    torch.manual_seed(0)
+    model = ForecastModel(input_size=4, horizon=3, n_targets=2, n_covariates=2,
+                          distribution=distribution, n_quantiles=5, dropout=0.0,
+                          covariate_effect="fixed", n_members=n_members, cell_type="gru",
+                          hidden_size=4, num_layers=1, bidirectional=False).eval()
+    names = [name for name, _ in model.named_parameters()]
+    assert not any("covariate" in name for name in names)  # a buffer, not trained
+    x, future = torch.randn(5, 6, 4), torch.randn(5, 3, 2)
+    with torch.no_grad():
+        before = model(x, future)
+    weights = np.array([[1.0, -2.0], [0.5, 3.0]])  # (n_covariates, n_targets)
+    model.set_covariate_location(weights)
+    with torch.no_grad():
+        after = model(x, future)
+    effect = (future.numpy() @ weights)[..., None]  # (5, 3, 2, 1)
+    # the location (Gaussian mean; lowest quantile, so every quantile) moves by X @ W
+    if distribution == "quantile":
+        expected = np.broadcast_to(effect, after.shape)
+    else:
+        expected = np.concatenate([effect, np.zeros_like(effect)], axis=-1)
+    np.testing.assert_allclose((after - before).numpy(), expected, atol=1e-5)
+    assert "covariate_location" in "".join(model.state_dict())  # saved with the weights
+
+
+def test_covariate_effect_is_checked():
+    common = dict(input_size=2, horizon=1, n_targets=1, n_covariates=1,
+                  distribution="gaussian", n_quantiles=0, dropout=0.0, cell_type="gru",
+                  hidden_size=2, num_layers=1, bidirectional=False)
+    with pytest.raises(ValueError, match="covariate_effect must be 'trained' or 'fixed'"):
+        ForecastModel(covariate_effect="ols", **common)
+    with pytest.raises(ValueError, match="covariate_effect='fixed'"):
+        ForecastModel(**common).set_covariate_location(np.ones((1, 1)))
+
+
 def test_gaussian_combination_has_the_mixtures_mean_and_variance():
     rng = np.random.RandomState(0)
     members = np.stack([rng.randn(3, 2), rng.uniform(0.5, 2.0, (3, 2))], axis=-1)[:, None]

@@ -180,6 +180,60 @@ def test_exogenous_x(uschange, strategy):
     assert intervals.shape == (4, 2)
 
 
+def test_least_squares_covariate_effect_is_fitted_first_and_kept_fixed(uschange):
+    y, X = uschange
+    forecaster = RNNForecaster(**TINY, calibrate_intervals=False).fit(y, X=X)
+    assert forecaster.covariate_effect == "least_squares"
+    assert forecaster.net_.module_.covariate_head is None
+    # the least-squares fit of the standardised target on the standardised covariates,
+    # over every step (window normalisation is off with X) ...
+    z = ((y - y.mean()) / y.std(ddof=0)).to_numpy()
+    c = ((X - X.mean()) / X.std(ddof=0)).to_numpy()
+    design = np.column_stack([c, np.ones(len(c))])
+    expected = np.linalg.lstsq(design, z, rcond=None)[0][:-1]
+    np.testing.assert_allclose(forecaster.covariate_location_.ravel(), expected, rtol=1e-6)
+    # ... which training left where it was set
+    buffer = forecaster.net_.module_.covariate_location.numpy().ravel()
+    np.testing.assert_allclose(buffer, expected, rtol=1e-5)
+
+
+def test_covariate_effect_of_the_calibration_fit_leaves_out_its_held_out_steps(
+        uschange, monkeypatch):
+    import sk_rnn.forecasting as forecasting
+
+    rows = []
+    real = forecasting.fit_covariate_effect
+
+    def counting(covariates, targets):
+        rows.append(len(covariates))
+        return real(covariates, targets)
+
+    monkeypatch.setattr(forecasting, "fit_covariate_effect", counting)
+    y, X = uschange
+    RNNForecaster(**TINY, validation_fraction=0.2).fit(y[:100], X=X[:100])
+    n_windows = 100 - TINY["window_length"]
+    n_held_out = round(0.2 * n_windows)
+    assert rows == [100 - n_held_out, 100]  # calibration fit, then the final fit
+
+
+@pytest.mark.parametrize("normalization", ["last", "standard"])
+def test_least_squares_covariate_effect_with_window_normalization(uschange, normalization):
+    y, X = uschange
+    forecaster = RNNForecaster(**TINY, window_normalization=normalization).fit(
+        y[:-4], X=X[:-4])
+    assert forecaster.covariate_location_.shape == (4, 1)
+    assert np.isfinite(forecaster.predict([1, 2, 3, 4], X=X[-4:])).all()
+
+
+def test_trained_covariate_effect_is_the_covariate_head(uschange):
+    y, X = uschange
+    forecaster = RNNForecaster(**TINY, covariate_effect="trained").fit(y[:-4], X=X[:-4])
+    assert forecaster.covariate_location_ is None
+    assert forecaster.net_.module_.covariate_head.weight.requires_grad
+    assert not hasattr(forecaster.net_.module_, "covariate_location")
+    assert np.isfinite(forecaster.predict([1, 2], X=X[-4:])).all()
+
+
 def test_auto_window_normalization_keeps_the_level_with_x(uschange):
     y, X = uschange
     with_x = RNNForecaster(**TINY).fit(y[:60], X=X[:60])
@@ -350,6 +404,7 @@ def test_in_sample_fh_is_refused(fitted):
     ({"n_sample_paths": 1}, "n_sample_paths must be an integer"),
     ({"ensemble_size": 0}, "ensemble_size must be an integer in \\[1, inf\\)"),
     ({"ensemble_size": 2.0}, "ensemble_size must be an integer"),
+    ({"covariate_effect": "ols"}, "covariate_effect must be one of"),
     ({"log_transform": "yes"}, "log_transform must be True or False"),
     ({"cell_type": "transformer"}, "cell_type must be one of"),
     ({"hidden_size": 0}, "hidden_size must be"),
@@ -429,3 +484,15 @@ def test_a_forecaster_pickled_before_ensembles_has_one_network(fitted):
     old.__setstate__(state)
     assert old.get_params()["ensemble_size"] == 1
     pd.testing.assert_series_equal(old.predict([1, 2]), fitted.predict([1, 2]))
+
+
+def test_a_forecaster_pickled_before_covariate_effect_keeps_its_trained_head(uschange):
+    y, X = uschange
+    fitted = RNNForecaster(**TINY, covariate_effect="trained").fit(y[:-4], X=X[:-4])
+    state = pickle.loads(pickle.dumps(fitted)).__getstate__()
+    del state["covariate_effect"], state["covariate_location_"]
+    old = RNNForecaster.__new__(RNNForecaster)
+    old.__setstate__(state)
+    assert old.get_params()["covariate_effect"] == "trained"
+    pd.testing.assert_series_equal(old.predict([1, 2], X=X[-4:]),
+                                   fitted.predict([1, 2], X=X[-4:]))

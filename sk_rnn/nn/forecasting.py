@@ -384,7 +384,7 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         Target variables.
     n_covariates : int
         Known future covariates per step (0 for none). The covariates of step ``h`` act
-        on the output of step ``h`` only, through a linear layer shared by all steps.
+        on the output of step ``h`` only, linearly and alike for all steps.
     distribution : {"gaussian", "quantile"}
         The head (a key of :data:`HEADS`), which sets the output parameters per step and
         target: ``(mean, scale)`` or one value per quantile level (monotone increasing by
@@ -396,6 +396,12 @@ class ForecastModel(RecordsInitArgs, nn.Module):
     window_length : int or None, default=None
         Steps of the window, to add a linear autoregression on the window's targets to
         the location (the first parameter); None for none.
+    covariate_effect : {"trained", "fixed"}, default="trained"
+        How the covariates of a step act on its output. ``"trained"``: a linear layer on
+        every output parameter, trained with the network. ``"fixed"``: a linear effect on
+        the location only, held in the buffer ``covariate_location`` of shape
+        ``(n_covariates, n_targets)``, which training leaves as set (zero until
+        :meth:`set_covariate_location`).
     n_members : int, default=1
         Networks of the same architecture, each with its own initial weights (``members``,
         a ModuleList; with 1, the module is that one network). In training the forward
@@ -418,10 +424,14 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         n_quantiles: int,
         dropout: float,
         window_length: int | None = None,
+        covariate_effect: str = "trained",
         n_members: int = 1,
         **encoder_params,
     ) -> None:
         super().__init__()
+        if covariate_effect not in ("trained", "fixed"):
+            raise ValueError("covariate_effect must be 'trained' or 'fixed', got "
+                             f"{covariate_effect!r}.")
         self.horizon = horizon
         self.n_targets = n_targets
         self.distribution = distribution
@@ -432,7 +442,8 @@ class ForecastModel(RecordsInitArgs, nn.Module):
                 ForecastModel(input_size=input_size, horizon=horizon, n_targets=n_targets,
                               n_covariates=n_covariates, distribution=distribution,
                               n_quantiles=n_quantiles, dropout=dropout,
-                              window_length=window_length, **encoder_params)
+                              window_length=window_length,
+                              covariate_effect=covariate_effect, **encoder_params)
                 for _ in range(n_members)
             )
             return
@@ -442,7 +453,11 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         self.dropout = nn.Dropout(dropout)
         n_out = n_targets * self.n_params
         self.head = nn.Linear(self.encoder.output_size, horizon * n_out)
-        self.covariate_head = nn.Linear(n_covariates, n_out, bias=False) if n_covariates else None
+        self.covariate_head = None
+        if n_covariates and covariate_effect == "trained":
+            self.covariate_head = nn.Linear(n_covariates, n_out, bias=False)
+        elif n_covariates:
+            self.register_buffer("covariate_location", torch.zeros(n_covariates, n_targets))
         # A linear autoregression on the window's targets, added to the location: it
         # carries trend and seasonality from the first epoch; the RNN learns the rest.
         self.linear_skip = None
@@ -450,6 +465,21 @@ class ForecastModel(RecordsInitArgs, nn.Module):
             self.linear_skip = nn.Linear(window_length * n_targets, horizon * n_targets)
             nn.init.zeros_(self.linear_skip.weight)
             nn.init.zeros_(self.linear_skip.bias)
+
+    def set_covariate_location(self, weights: ArrayLike) -> None:
+        """Set the fixed linear effect of the covariates on the location (of every member).
+
+        Parameters
+        ----------
+        weights : array-like of shape (n_covariates, n_targets)
+        """
+        modules = self.members if self.members is not None else [self]
+        if getattr(modules[0], "covariate_location", None) is None:
+            raise ValueError("set_covariate_location needs a module built with "
+                             "covariate_effect='fixed' and covariates.")
+        for module in modules:
+            buffer = module.covariate_location
+            buffer.copy_(torch.as_tensor(np.asarray(weights), dtype=buffer.dtype))
 
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         """Distribution parameters of shape ``(B, horizon, n_targets, n_params)`` (in
@@ -472,6 +502,10 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         if self.covariate_head is not None:
             raw = raw + self.covariate_head(future)
         raw = raw.view(x.shape[0], self.horizon, self.n_targets, self.n_params)
+        fixed = getattr(self, "covariate_location", None)  # (modules pickled before it)
+        if fixed is not None:
+            effect = (future @ fixed).unsqueeze(-1)
+            raw = torch.cat([raw[..., :1] + effect, raw[..., 1:]], dim=-1)
         if self.linear_skip is not None:
             history = x[:, :, : self.n_targets].reshape(x.shape[0], -1)
             level = self.linear_skip(history).view(x.shape[0], self.horizon, self.n_targets, 1)
