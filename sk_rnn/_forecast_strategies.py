@@ -95,7 +95,8 @@ class ForecastStrategy:
 
 
 class RecursiveStrategy(ForecastStrategy):
-    """A one-step network fed its own forecasts, step after step, for any horizon.
+    """A network of ``output_chunk_length`` steps (one by default) fed its own
+    forecasts, chunk after chunk, for any horizon.
 
     Forecasts of later steps depend on draws at earlier ones, so intervals come from
     simulated sample paths.
@@ -105,8 +106,8 @@ class RecursiveStrategy(ForecastStrategy):
     covariate_hint = "; the recursive strategy needs X for every step up to the last one in fh"
 
     def horizon(self, forecaster: RNNForecaster, fh: ForecastingHorizon | None) -> int:
-        """One."""
-        return 1
+        """The forecaster's ``output_chunk_length``."""
+        return forecaster.output_chunk_length
 
     def n_steps(self, steps: np.ndarray, horizon: int) -> int:
         """Up to the last step of ``steps``."""

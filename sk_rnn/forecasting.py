@@ -158,7 +158,8 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
     window_length_ : int
         The window used (``window_length`` or shorter for short series).
     horizon_ : int
-        Steps the head predicts at once (1 for the recursive strategy).
+        Steps the head predicts at once (``output_chunk_length`` for the recursive
+        strategy).
     quantiles_ : ndarray
         Quantile levels of the quantile head (empty for the Gaussian head).
     interval_scale_ : float
@@ -240,10 +241,11 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             window (it needs ``window_length + horizon + 1`` points, two training windows),
             the window shrinks to half of what the series allows, with a warning."""),
         "strategy": Param(Options(STRATEGIES), """\
-            ``"recursive"``: a one-step model fed its own forecasts; ``fh`` is optional in
-            ``fit`` and any horizon can be predicted. Prediction intervals come from
-            simulated sample paths. ``"direct"``: one output per step of the horizon; ``fh``
-            is required in ``fit`` and ``predict`` cannot go beyond its last step."""),
+            ``"recursive"``: a model of ``output_chunk_length`` steps (one by default) fed
+            its own forecasts; ``fh`` is optional in ``fit`` and any horizon can be
+            predicted. Prediction intervals come from simulated sample paths.
+            ``"direct"``: one output per step of the horizon; ``fh`` is required in
+            ``fit`` and ``predict`` cannot go beyond its last step."""),
         "scaling": Param(Options(SCALINGS), """\
             Per-series, per-variable scaling of ``y`` (after the log if ``log_transform``),
             with the statistics of the training data."""),
@@ -271,6 +273,13 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         "n_sample_paths": Param(Interval("integer", 2, None), """\
             Simulated paths per series for the intervals of the recursive strategy (and
             for ``predict_var`` where no closed form exists)."""),
+        "output_chunk_length": Param(Interval("integer", 1, None), """\
+            Steps the network of the recursive strategy predicts at once: a forecast runs
+            it on the window, appends those steps (their point forecasts, or for a sample
+            path a draw of each), and runs it again, until ``fh`` is covered, as Darts'
+            ``BlockRNNModel`` does with an ``output_chunk_length`` below the horizon. 1:
+            one step at a time. The direct strategy ignores it (its network covers the
+            ``fh`` given to ``fit``)."""),
         "ensemble_size": Param(Interval("integer", 1, None), """\
             Networks trained side by side, each from its own initial weights, on the same
             batches (a deep ensemble in one module, ``net_.module_.members``); forecasts
@@ -332,6 +341,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         distribution: str = "gaussian",
         quantiles: Sequence[float] | None = None,
         n_sample_paths: int = 200,
+        output_chunk_length: int = 1,
         ensemble_size: int = 1,
         linear_skip: bool = False,
         covariate_effect: str = "least_squares",
@@ -372,6 +382,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         # the one-step scale; its window normalisation was never "auto".
         state.setdefault("interval_method", "scale")
         state.setdefault("ensemble_size", 1)  # one network before ensembles existed
+        state.setdefault("output_chunk_length", 1)  # recursive meant one step at a time
         state.setdefault("covariate_effect", "trained")  # its covariate head was trained
         state.setdefault("covariate_location_", None)
         state.setdefault("conformity_scores_", None)
@@ -832,36 +843,45 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
 
     def _rollout(self, context, context_x, future_x, n_steps, generator=None,
                  scale: float = 1.0):
-        """Feed a one-step model its own forecasts for ``n_steps`` steps.
+        """Feed the network its own forecasts, ``horizon_`` steps at a time (one step
+        unless ``output_chunk_length`` says more), for ``n_steps`` steps.
 
         ``context`` is ``(B, L, n_targets)`` in scaled units; returns ``(B, n_steps,
         n_targets)`` in scaled units: point forecasts, or one sample path per row when a
-        ``generator`` is given (each step drawn from the predictive distribution widened
+        ``generator`` is given (each step drawn from its predictive distribution widened
         by ``scale``).
         """
         module, device = self._inference_module()
         head = self._head()
+        chunk, L = self.horizon_, context.shape[1]
+        n_chunks = -(-n_steps // chunk)
         window = torch.as_tensor(context, device=device)
-        window_x = None if context_x is None else torch.as_tensor(context_x, device=device)
-        future = None if future_x is None else torch.as_tensor(future_x, device=device)
+        window_x = future = None
+        if context_x is not None:
+            window_x = torch.as_tensor(context_x, device=device)
+            # The last chunk may reach past n_steps: those outputs are dropped, and the
+            # covariates of a step act on that step's output only, so zeros do.
+            future = torch.zeros((len(future_x), n_chunks * chunk, future_x.shape[2]),
+                                 dtype=window_x.dtype, device=device)
+            future[:, :n_steps] = torch.as_tensor(future_x[:, :n_steps], device=device)
         out = []
         with torch.inference_mode():
-            for k in range(n_steps):
+            for k in range(0, n_chunks * chunk, chunk):
                 offset, spread = window_stats(window, self.window_normalization_)
                 inputs = (window - offset[:, None, :]) / spread[:, None, :]
-                step_x = None
+                chunk_x = None
                 if window_x is not None:
                     inputs = torch.cat([inputs, window_x], dim=2)
-                    step_x = future[:, k : k + 1]
-                params = module(inputs, step_x)[:, 0].float()
+                    chunk_x = future[:, k : k + chunk]
+                params = module(inputs, chunk_x).float()
                 value = head.point(params) if generator is None else \
                     head.sample(params, generator, scale)
-                value = value * spread + offset
+                value = value * spread[:, None, :] + offset[:, None, :]
                 out.append(value)
-                window = torch.cat([window[:, 1:], value[:, None, :]], dim=1)
+                window = torch.cat([window, value], dim=1)[:, -L:]
                 if window_x is not None:
-                    window_x = torch.cat([window_x[:, 1:], step_x], dim=1)
-        return torch.stack(out, dim=1).cpu().numpy().astype(np.float64)
+                    window_x = torch.cat([window_x, chunk_x], dim=1)[:, -L:]
+        return torch.cat(out, dim=1)[:, :n_steps].cpu().numpy().astype(np.float64)
 
     def _direct_params(self, context, context_x, future_x):
         """Distribution parameters ``(n_series, horizon, n_targets, n_params)`` in scaled

@@ -104,6 +104,8 @@ def test_repeated_interval_calls_agree(fitted):
     {"bidirectional": True, "num_layers": 2, "dropout": 0.1},
     {"ensemble_size": 2},
     {"ensemble_size": 3, "strategy": "direct", "distribution": "quantile"},
+    {"output_chunk_length": 4},
+    {"output_chunk_length": 4, "distribution": "quantile", "ensemble_size": 2},
 ])
 def test_parameter_variants(airline, params):
     fh = np.arange(1, 7)
@@ -136,6 +138,37 @@ def test_ensemble_combines_its_members_and_round_trips(airline, tmp_path):
     loaded = sk_rnn.load(tmp_path / "ensemble.skrnn")
     pd.testing.assert_series_equal(loaded.predict(fh), y_pred)
     assert clone(forecaster).get_params()["ensemble_size"] == 3
+
+
+def test_output_chunks_are_fed_back_chunk_after_chunk(airline):
+    forecaster = RNNForecaster(**{**TINY, "output_chunk_length": 4,
+                                  "window_normalization": None}).fit(airline[:72])
+    assert forecaster.horizon_ == 4 and forecaster.net_.module_.horizon == 4
+    y_pred = forecaster.predict(np.arange(1, 11))  # 10 steps: three chunks, two kept
+    # the same by hand: run the network on the window, append its 4 means, run again
+    module = forecaster.net_.module_.eval()
+    loc, scale = forecaster.scalers_[None]
+    window = list((airline.to_numpy()[:72][-forecaster.window_length_:] - loc) / scale)
+    expected = []
+    with torch.no_grad():
+        while len(expected) < 10:
+            x = torch.tensor(window[-forecaster.window_length_:], dtype=torch.float32)
+            means = module(x.reshape(1, -1, 1))[0, :, 0, 0].numpy().astype(np.float64)
+            expected += list(means)
+            window += list(means)
+    np.testing.assert_allclose(y_pred.to_numpy(), np.asarray(expected[:10]) * scale + loc,
+                               rtol=1e-5)
+    interval = forecaster.predict_interval(np.arange(1, 11), coverage=0.9)
+    assert (interval.iloc[:, 0] <= y_pred).all() and (y_pred <= interval.iloc[:, 1]).all()
+
+
+def test_output_chunks_with_x_need_x_only_up_to_the_last_step(uschange):
+    y, X = uschange
+    forecaster = RNNForecaster(**TINY, output_chunk_length=4).fit(y[:-6], X=X[:-6])
+    y_pred = forecaster.predict(fh=[1, 2, 3, 4, 5, 6], X=X[-6:])  # chunks reach step 8
+    assert np.isfinite(y_pred).all()
+    with pytest.raises(ValueError, match="X does not cover the forecast horizon"):
+        forecaster.predict(fh=[1, 2, 3, 4, 5, 6], X=X[-6:-1])
 
 
 def test_direct_strategy_needs_fh_and_limits_it(airline):
@@ -405,6 +438,7 @@ def test_in_sample_fh_is_refused(fitted):
     ({"ensemble_size": 0}, "ensemble_size must be an integer in \\[1, inf\\)"),
     ({"ensemble_size": 2.0}, "ensemble_size must be an integer"),
     ({"covariate_effect": "ols"}, "covariate_effect must be one of"),
+    ({"output_chunk_length": 0}, "output_chunk_length must be an integer in \\[1, inf\\)"),
     ({"log_transform": "yes"}, "log_transform must be True or False"),
     ({"cell_type": "transformer"}, "cell_type must be one of"),
     ({"hidden_size": 0}, "hidden_size must be"),
