@@ -61,6 +61,26 @@ def encode_outputs(value):
     return {"value": value}
 
 
+def assert_outputs_match(actual, expected, rtol: float = 1e-6, atol: float = 1e-9,
+                         where: str = "outputs") -> None:
+    """Two :func:`encode_outputs` forms agree: the same structure, labels, dtypes and
+    indexes exactly, floats within ``rtol``/``atol`` (the last bits of float arithmetic
+    differ between CPUs, e.g. with and without AVX-512 kernels)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), where
+        for key in expected:
+            assert_outputs_match(actual[key], expected[key], rtol, atol, f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), where
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_outputs_match(a, e, rtol, atol, f"{where}[{i}]")
+    elif isinstance(expected, float) and not isinstance(actual, bool):
+        assert isinstance(actual, float | int), where
+        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=where)
+    else:
+        assert actual == expected, f"{where}: {actual!r} != {expected!r}"
+
+
 def assert_path_mixed_in_eval_only(module, x, lengths, share: float = 0.5) -> None:
     """A :class:`~sk_rnn.nn.SequenceModel` with a linear path returns the encoder's logits
     alone in training mode (what the loss and early stopping see) and, in evaluation
