@@ -241,7 +241,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             window (it needs ``window_length + horizon + 1`` points, two training windows),
             the window shrinks to half of what the series allows, with a warning."""),
         "strategy": Param(Options(STRATEGIES), """\
-            ``"recursive"``: a model of ``output_chunk_length`` steps (one by default) fed
+            ``"recursive"``: a model of ``output_chunk_length`` steps (four by default) fed
             its own forecasts; ``fh`` is optional in ``fit`` and any horizon can be
             predicted. Prediction intervals come from simulated sample paths.
             ``"direct"``: one output per step of the horizon; ``fh`` is required in
@@ -278,8 +278,11 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             it on the window, appends those steps (their point forecasts, or for a sample
             path a draw of each), and runs it again, until ``fh`` is covered, as Darts'
             ``BlockRNNModel`` does with an ``output_chunk_length`` below the horizon. 1:
-            one step at a time. The direct strategy ignores it (its network covers the
-            ``fh`` given to ``fit``)."""),
+            one step at a time. The default 4 had the lowest mean MASE on the 19-task
+            selection set (seeds 0-2: 1.399 against 1.454 for 1, 1.414 for 2 and 1.630
+            for 6; seeds 3-5: 1.453 against 1.705 for 1), with better-calibrated
+            intervals (coverage 0.94 against 0.92). The direct strategy ignores it (its
+            network covers the ``fh`` given to ``fit``)."""),
         "ensemble_size": Param(Interval("integer", 1, None), """\
             Networks trained side by side, each from its own initial weights, on the same
             batches (a deep ensemble in one module, ``net_.module_.members``); forecasts
@@ -341,7 +344,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         distribution: str = "gaussian",
         quantiles: Sequence[float] | None = None,
         n_sample_paths: int = 200,
-        output_chunk_length: int = 1,
+        output_chunk_length: int = 4,
         ensemble_size: int = 1,
         linear_skip: bool = False,
         covariate_effect: str = "least_squares",

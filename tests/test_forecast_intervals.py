@@ -80,11 +80,12 @@ def conformal(airline):
 
 def test_conformal_is_the_default_and_scores_every_held_out_origin(conformal, airline):
     assert conformal.interval_method == "conformal"
-    n_windows = len(airline) - conformal.window_length_
+    h = conformal.horizon_  # a held-out window's targets start h or more steps from the end
+    n_windows = len(airline) - conformal.window_length_ - h + 1
     n_held = round(0.1 * n_windows)
     assert conformal.n_calibration_origins_ == n_held
-    # Origin k steps before the end scores k steps: 1 + 2 + ... + n_held scores.
-    assert len(conformal.conformity_scores_) == n_held * (n_held + 1) // 2
+    # Origin k steps before the end scores k steps: h + (h + 1) + ... + (h + n_held - 1).
+    assert len(conformal.conformity_scores_) == sum(range(h, h + n_held))
     assert (np.diff(conformal.conformity_scores_) >= 0).all()
     assert conformal.interval_scale_ == pytest.approx(score_scale(conformal.conformity_scores_))
 
@@ -150,6 +151,6 @@ def test_conformal_with_exogenous_x_and_panels():
     panel = pd.concat(frames)
     forecaster = RNNForecaster(**TINY).fit(panel)
     # The most recent windows of every series are held out: origins from both.
-    n_windows = 2 * (50 - forecaster.window_length_)
+    n_windows = 2 * (50 - forecaster.window_length_ - forecaster.horizon_ + 1)
     assert forecaster.n_calibration_origins_ == round(0.1 * n_windows)
     assert forecaster.predict_interval(fh=[1, 2]).shape == (4, 2)

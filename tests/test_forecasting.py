@@ -104,8 +104,8 @@ def test_repeated_interval_calls_agree(fitted):
     {"bidirectional": True, "num_layers": 2, "dropout": 0.1},
     {"ensemble_size": 2},
     {"ensemble_size": 3, "strategy": "direct", "distribution": "quantile"},
-    {"output_chunk_length": 4},
-    {"output_chunk_length": 4, "distribution": "quantile", "ensemble_size": 2},
+    {"output_chunk_length": 1},
+    {"output_chunk_length": 1, "distribution": "quantile", "ensemble_size": 2},
 ])
 def test_parameter_variants(airline, params):
     fh = np.arange(1, 7)
@@ -243,8 +243,8 @@ def test_covariate_effect_of_the_calibration_fit_leaves_out_its_held_out_steps(
 
     monkeypatch.setattr(forecasting, "fit_covariate_effect", counting)
     y, X = uschange
-    RNNForecaster(**TINY, validation_fraction=0.2).fit(y[:100], X=X[:100])
-    n_windows = 100 - TINY["window_length"]
+    forecaster = RNNForecaster(**TINY, validation_fraction=0.2).fit(y[:100], X=X[:100])
+    n_windows = 100 - TINY["window_length"] - forecaster.horizon_ + 1
     n_held_out = round(0.2 * n_windows)
     assert rows == [100 - n_held_out, 100]  # calibration fit, then the final fit
 
@@ -389,9 +389,10 @@ def test_input_is_not_modified(airline, uschange):
 
 # -- short series and bad input ---------------------------------------------------------
 def test_short_series_shrinks_the_window(airline):
-    with pytest.warns(UserWarning, match="window_length=24 is too long.*using window_length=9"):
+    # 20 points, a chunk of 4 steps: half of what the series allows
+    with pytest.warns(UserWarning, match="window_length=24 is too long.*using window_length=8"):
         forecaster = RNNForecaster(**{**TINY, "window_length": 24}).fit(airline[:20])
-    assert forecaster.window_length_ == 9
+    assert forecaster.window_length_ == 8
     assert forecaster.predict(fh=[1, 2]).shape == (2,)
 
 
