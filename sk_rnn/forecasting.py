@@ -237,9 +237,10 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
 
     _params = {
         "window_length": Param(Interval("integer", 1, None), """\
-            Past steps the network reads. If the shortest series is too short for this
-            window (it needs ``window_length + horizon + 1`` points, two training windows),
-            the window shrinks to half of what the series allows, with a warning."""),
+            Past steps the network reads. The window takes at most half of the shortest
+            series' points before its last ``horizon`` (so that there are about as many
+            training windows as steps in a window): on shorter series it shrinks to
+            ``(n_points - horizon) // 2``, with a warning."""),
         "strategy": Param(Options(STRATEGIES), """\
             ``"recursive"``: a model of ``output_chunk_length`` steps (four by default) fed
             its own forecasts; ``fh`` is optional in ``fit`` and any horizon can be
@@ -491,12 +492,17 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
                 f"forecaster with horizon {horizon} needs at least {minimum} (a window of "
                 "1, the horizon, and two training windows)."
             )
-        if shortest >= self.window_length + horizon + 1:
-            return self.window_length
+        # The window takes at most half of the points that windows can start from, so
+        # that there are about as many training windows as steps in a window (a window
+        # that only just fits leaves two or three windows and none to calibrate on).
         window = max(1, (shortest - horizon) // 2)
+        if window >= self.window_length:
+            return self.window_length
         warnings.warn(
             f"window_length={self.window_length} is too long for the shortest series "
-            f"({shortest} observations, horizon {horizon}); using window_length={window}.",
+            f"({shortest} observations, horizon {horizon}: at most half of the "
+            f"{shortest - horizon} points before the last horizon); using "
+            f"window_length={window}.",
             UserWarning,
             stacklevel=4,
         )

@@ -396,6 +396,18 @@ def test_short_series_shrinks_the_window(airline):
     assert forecaster.predict(fh=[1, 2]).shape == (2,)
 
 
+def test_window_takes_at_most_half_of_the_series(airline):
+    # 36 points fit a window of 24 and a chunk of 4 (9 windows), but the window shrinks to
+    # half of the 32 points before the last chunk: 17 windows of 16 steps
+    with pytest.warns(UserWarning, match="window_length=24 is too long.*using window_length=16"):
+        forecaster = RNNForecaster(**{**TINY, "window_length": 24}).fit(airline[:36])
+    assert forecaster.window_length_ == 16
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # 2 * 24 + 4 points: the window stays
+        assert RNNForecaster(**{**TINY, "window_length": 24}).fit(
+            airline[:52]).window_length_ == 24
+
+
 def test_series_too_short_names_the_minimum(airline):
     with pytest.raises(ValueError, match="shortest series has 5 observations.*at least 8"):
         RNNForecaster(strategy="direct", **TINY).fit(airline[:5], fh=[1, 2, 3, 4, 5, 6])
