@@ -172,11 +172,12 @@ def main() -> None:
     add_param_overrides(parser)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--broad", action="store_true", help="add PBS, macrodata, uschange")
-    parser.add_argument("--exogenous", action="store_true",
-                        help="only the use of X, at the uschange validation origin")
-    parser.add_argument("--panel", action="store_true",
-                        help="only global against per-series models, at the panel "
-                             "validation origin")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--exogenous", action="store_true",
+                      help="only the use of X, at the uschange validation origin")
+    only.add_argument("--panel", action="store_true",
+                      help="only global against per-series models, at the panel "
+                           "validation origin")
     args = parser.parse_args()
     set_threads(args.threads)
     warnings.simplefilter("ignore", FutureWarning)
