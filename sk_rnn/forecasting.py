@@ -170,8 +170,8 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         Sorted conformity scores of ``interval_method="conformal"`` (None for the other
         method, without calibration, or with too few windows to hold any out).
     n_calibration_origins_ : int or None
-        Held-out forecast origins the scores come from. They, not the scores, count as
-        the independent observations of the conformal quantile.
+        Held-out forecast origins the scores come from (every step from each gives one
+        score, and every score counts in the conformal quantile's rank).
     n_targets_ : int
         Variables in ``y``.
     n_covariates_ : int
@@ -328,7 +328,9 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         "batch_size": "Windows per batch.",
         "validation_fraction": """\
             Share of the windows, the most recent ones, held out for early stopping and for
-            interval calibration.""",
+            interval calibration. 0.2 by default: on the selection set (seeds 0-5) the
+            conformal 90 % intervals then covered 0.897 (MSIS 10.72), against 0.839
+            (10.13) holding out 0.1, 0.894 (10.72) at 0.15 and 0.892 (10.54) at 0.3.""",
         "early_stopping": """\
             Stop when the point error on the held-out windows stops improving and keep the
             best weights. Off by default: on short series the few held-out windows are a
@@ -362,7 +364,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         optimizer: str | type[torch.optim.Optimizer] = "adam",
         weight_decay: float = 0.0,
         grad_clip: float | None = 5.0,
-        validation_fraction: float = 0.1,
+        validation_fraction: float = 0.2,
         early_stopping: bool = False,
         patience: int = 20,
         device: str = "auto",
@@ -391,6 +393,8 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         state.setdefault("covariate_location_", None)
         state.setdefault("conformity_scores_", None)
         state.setdefault("n_calibration_origins_", None)
+        # Fitted before every score counted in the conformal rank: its origins did.
+        state.setdefault("_rank_by_origins", True)
         if "window_normalization_" not in state and "window_length_" in state:
             state["window_normalization_"] = state.get("window_normalization")
         parent = getattr(super(), "__setstate__", None)
@@ -591,9 +595,8 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
                            for s, (z, _) in enumerate(scaled)]
                 scores = self._conformity_scores(scaled, origins)
                 self.conformity_scores_ = np.sort(scores[~np.isnan(scores)])
-                # The steps (and targets) of one origin share its errors: the origins
-                # are the independent calibration units.
                 self.n_calibration_origins_ = scores.shape[0]
+                self._rank_by_origins = False
                 self.interval_scale_ = score_scale(self.conformity_scores_)
             else:
                 self.interval_scale_ = self._calibrate(
@@ -976,7 +979,8 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             point = strategy.point_forecast(self, inputs, n_steps)[:, :n_steps]
             z = symmetric_quantiles(point, strategy.spread(self, inputs, n_steps),
                                     self.conformity_scores_, alpha, self.interval_scale_,
-                                    self.n_calibration_origins_)
+                                    self.n_calibration_origins_ if self._rank_by_origins
+                                    else None)
         else:
             z = strategy.quantiles(self, inputs, alpha)
         if z is None:  # no closed form: the quantiles of simulated paths

@@ -3,6 +3,8 @@ quantile itself, and the ``interval_method`` options on fitted forecasters."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -82,7 +84,7 @@ def test_conformal_is_the_default_and_scores_every_held_out_origin(conformal, ai
     assert conformal.interval_method == "conformal"
     h = conformal.horizon_  # a held-out window's targets start h or more steps from the end
     n_windows = len(airline) - conformal.window_length_ - h + 1
-    n_held = round(0.1 * n_windows)
+    n_held = round(conformal.validation_fraction * n_windows)
     assert conformal.n_calibration_origins_ == n_held
     # Origin k steps before the end scores k steps: h + (h + 1) + ... + (h + n_held - 1).
     assert len(conformal.conformity_scores_) == sum(range(h, h + n_held))
@@ -99,6 +101,35 @@ def test_conformal_median_is_the_point_forecast_and_bands_nest(conformal):
     widths = (quantiles.iloc[:, 4] - quantiles.iloc[:, 0]).to_numpy()
     assert widths[-1] > widths[0]  # the spread of recursive paths grows with the horizon
     assert (conformal.predict_var(fh=fh).to_numpy() > 0).all()
+
+
+def test_every_score_counts_in_the_rank_and_earlier_fits_keep_their_rule(airline):
+    # Holding out 10 % of the windows leaves 8 origins with 60 scores between them.
+    conformal = RNNForecaster(**TINY, validation_fraction=0.1).fit(airline)
+    fh, c = [1, 6, 12], 0.9
+    scores, scale = conformal.conformity_scores_, conformal.interval_scale_
+
+    def half_widths_in_scores(forecaster):
+        """The band's half width in units of the predictive spread (predict_var's
+        standard deviation is that spread times interval_scale_)."""
+        interval = forecaster.predict_interval(fh=fh, coverage=c).to_numpy()
+        spread = np.sqrt(forecaster.predict_var(fh=fh).to_numpy()[:, 0]) / scale
+        return (interval[:, 1] - interval[:, 0]) / 2 / spread
+
+    # Fewer origins than the 9 a 90 % rank by origins needs, but many more scores.
+    assert conformal.n_calibration_origins_ < 9 < len(scores)
+    np.testing.assert_allclose(half_widths_in_scores(conformal),
+                               conformal_quantile(scores, c, scale), rtol=1e-5)
+    # A forecaster fitted when the origins counted (its state has no _rank_by_origins)
+    # still predicts the band it was fitted with: here the largest score.
+    earlier = copy.deepcopy(conformal)
+    state = earlier.__dict__.copy()
+    del state["_rank_by_origins"]
+    earlier.__dict__.clear()
+    earlier.__setstate__(state)
+    expected = conformal_quantile(scores, c, scale, n_groups=conformal.n_calibration_origins_)
+    assert expected == scores[-1] > conformal_quantile(scores, c, scale)
+    np.testing.assert_allclose(half_widths_in_scores(earlier), expected, rtol=1e-5)
 
 
 def test_scale_method_keeps_the_one_step_factor(airline, conformal):
@@ -152,5 +183,5 @@ def test_conformal_with_exogenous_x_and_panels():
     forecaster = RNNForecaster(**TINY).fit(panel)
     # The most recent windows of every series are held out: origins from both.
     n_windows = 2 * (50 - forecaster.window_length_ - forecaster.horizon_ + 1)
-    assert forecaster.n_calibration_origins_ == round(0.1 * n_windows)
+    assert forecaster.n_calibration_origins_ == round(forecaster.validation_fraction * n_windows)
     assert forecaster.predict_interval(fh=[1, 2]).shape == (4, 2)
