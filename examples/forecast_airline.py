@@ -4,7 +4,7 @@ The last 36 months of sktime's airline data are held out; the forecaster (defaul
 hyper-parameters) is fitted on the rest and forecasts the 36 months with 50 % and 90 %
 prediction intervals, calibrated by its default ``interval_method="conformal"``: a first
 fit leaves out the last months, forecasts them from every held-out month, and scales the
-spread of its sample paths by the errors it made there, at every step of the horizon.
+spread of its sample paths by the errors it made there, pooled over the steps.
 The result is saved as a PNG with :func:`sk_rnn.plotting.plot_forecast`; the earlier
 one-step calibration (``interval_method="scale"``) is printed for comparison.
 
