@@ -36,6 +36,7 @@ from ._net import (
     silent,
 )
 from ._params import Boolean, Check, Interval, Options, Param, validate_params
+from ._registry import is_quantized
 from ._sequences import SequenceDataset, SequenceLoader, Sequences, length_batches, pad_collate
 from .nn import CELLS
 
@@ -194,15 +195,44 @@ class RNNTrainingMixin:
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, name)
 
+    # True while a fit continues from the fitted weights (see ``warm_start``).
+    _warm_fit = False
+
     def _fit_cleanly(self, fit, *args):
-        """Run ``fit(*args)`` on a cleared estimator; if it fails, clear it again so that
-        the estimator is plainly unfitted rather than half-replaced."""
-        self._clear_fitted_state()
+        """Run ``fit(*args)``. A cold fit clears the estimator first and, if it fails,
+        clears it again, so that the estimator is plainly unfitted rather than
+        half-replaced. A warm one (``warm_start`` on a fitted estimator, where the
+        estimator has that parameter) runs with ``_warm_fit`` set, keeps what the
+        previous fit learnt and, if it fails, gets the previous fit back."""
+        if not (getattr(self, "warm_start", False) and self.__sklearn_is_fitted__()):
+            self._clear_fitted_state()
+            try:
+                return fit(*args)
+            except BaseException:
+                self._clear_fitted_state()
+                raise
+        self._check_trainable("warm_start=True")
+        previous = {k: v for k, v in vars(self).items()
+                    if k.endswith("_") and not k.startswith("__")}
+        self._warm_fit = True
         try:
             return fit(*args)
         except BaseException:
             self._clear_fitted_state()
+            vars(self).update(previous)
             raise
+        finally:
+            del self._warm_fit
+
+    def _check_trainable(self, how: str) -> None:
+        """Refuse to continue training a quantized network (int8 weights, no gradients)."""
+        if is_quantized(self.net_.module_):
+            raise ValueError(
+                f"{how} continues training the fitted network, but this "
+                f"{type(self).__name__} holds int8 layers (sk_rnn.compression.quantize), "
+                "which cannot be trained: continue training the float estimator it was "
+                "quantized from, then quantize it again."
+            )
 
     # -- parameters -------------------------------------------------------------------
     def _validate_params(self) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "GradualUnfreezing",
     "PretrainedEncoder",
     "discriminative_param_groups",
+    "fine_tune_language_model",
     "layer_groups",
     "read_pretrained",
 ]
@@ -65,6 +66,9 @@ class PretrainedEncoder:
     numeric : dict or None
         The source's ``n_channels_in_``, ``scaling_``, ``patch_length_`` and
         ``conv_frontend_`` (numeric input).
+    language_model : TextGenerator or None
+        The source itself when it is a language model (only read:
+        :func:`fine_tune_language_model` trains a copy).
     """
 
     source: str
@@ -74,6 +78,7 @@ class PretrainedEncoder:
     vectorizer: Any = None
     n_tokens: int | None = None
     numeric: dict | None = field(default=None)
+    language_model: Any = None
 
 
 def read_pretrained(value, name: str = "pretrained") -> PretrainedEncoder:
@@ -156,7 +161,24 @@ def _from_language_model(lm, name: str) -> PretrainedEncoder:
         state=state,
         vectorizer=copy.deepcopy(lm.vectorizer_),
         n_tokens=n_tokens,
+        language_model=lm,
     )
+
+
+def fine_tune_language_model(transfer: PretrainedEncoder, texts: list[str], *, epochs: int,
+                             seed: int, **params) -> PretrainedEncoder:
+    """ULMFiT's second stage: a copy of ``transfer``'s language model trained ``epochs``
+    more epochs on ``texts`` (the task's own texts, its vocabulary kept), read again.
+
+    ``params`` are set on the copy (``device``, ``precision``, ``verbose``); the rest of
+    its training parameters (learning rate and schedule, dropout, early stopping) are the
+    language model's own.
+    """
+    lm = copy.deepcopy(transfer.language_model)
+    lm.set_params(warm_start=True, max_epochs=int(epochs), random_state=int(seed),
+                  callbacks=None, accelerator=None, **params)
+    lm.fit(texts)
+    return _from_language_model(lm, "pretrained")
 
 
 def _from_estimator(estimator, name: str) -> PretrainedEncoder:

@@ -20,7 +20,7 @@ from skorch.callbacks import Callback
 from ._base import BaseRNNEstimator, store_params
 from ._net import average_parameters, trainable_weights
 from ._params import Boolean, Check, Either, Interval, Options, Param, document_params
-from ._registry import is_quantized, register_estimator
+from ._registry import register_estimator
 from ._sequences import (
     KIND_DESCRIPTIONS,
     SequenceDataset,
@@ -41,6 +41,7 @@ from ._transfer import (
     GradualUnfreezing,
     PretrainedEncoder,
     discriminative_param_groups,
+    fine_tune_language_model,
     layer_groups,
     load_encoder_state,
     read_pretrained,
@@ -191,6 +192,14 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             above divided by ``layer_lr_decay`` (the last recurrent layer at
             ``lr / layer_lr_decay``, ...). 1 (the default, measured with
             ``gradual_unfreezing``) trains every layer at ``lr``; ULMFiT uses 2.6."""),
+        "lm_fine_tune_epochs": Param(Interval("integer", 0, None), """\
+            With a :class:`TextGenerator` as ``pretrained`` and text input: before its
+            encoder is taken, a copy of the language model trains this many more epochs
+            on the training texts (ULMFiT's second stage, which adapts it to the task's
+            domain and style; the labels are not read), with the language model's own
+            training parameters and this estimator's ``random_state``, ``device``,
+            ``precision`` and ``verbose``. 0 skips it. The pretrained model itself is
+            never modified. Ignored for other ``pretrained`` values."""),
         "early_stopping": Param(Either(Boolean(), Options(["auto"]),
                                        text='True, False or "auto"'), """\
             ``True``: hold out ``validation_fraction`` of the data, stop when its loss has
@@ -218,6 +227,11 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
         super()._validate_params()
         if isinstance(self.vectorizer, dict):
             self._make_vectorizer()  # unknown keys fail here, whatever the input
+
+    def __setstate__(self, state: dict) -> None:
+        # An estimator pickled or saved before ULMFiT's second stage existed had none.
+        state.setdefault("lm_fine_tune_epochs", 0)
+        super().__setstate__(state)
 
     # None stands for these TextVectorizer parameters; a dict is used alone.
     _DEFAULT_VECTORIZER = {"normalize_digits": True}
@@ -267,6 +281,14 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             )
         return transfer
 
+    def _fine_tuned(self, transfer: PretrainedEncoder, texts: list[str]) -> PretrainedEncoder:
+        """``transfer`` read again from its language model fine-tuned on ``texts``
+        (``lm_fine_tune_epochs``)."""
+        seed = self._training_seed(check_random_state(self.random_state))
+        return fine_tune_language_model(
+            transfer, texts, epochs=self.lm_fine_tune_epochs, seed=seed,
+            device=self.device, precision=self.precision, verbose=self.verbose)
+
     def __sklearn_clone__(self):
         """scikit-learn's ``clone``, except that a fitted ``pretrained`` model is passed
         on as it is (cloning it would unfit it): it is only ever read."""
@@ -283,31 +305,14 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
 
     # What ``pretrained=`` takes from a fitted estimator of this class (sk_rnn._transfer).
     _pretrained_kind = "encoder"
-    # True while a fit continues from the fitted weights (see ``warm_start``).
-    _warm_fit = False
     # True during partial_fit.
     _partial_fitting = False
 
     def _fit_cleanly(self, fit, *args):
-        """A cold fit clears the estimator first; a warm one (``warm_start`` on a fitted
-        estimator) keeps what it learnt and, if it fails, gets its previous fit back."""
-        if not (self.warm_start and hasattr(self, "net_")):
-            try:
-                return super()._fit_cleanly(fit, *args)
-            finally:
-                vars(self).pop("_transfer", None)
-        self._check_trainable("warm_start=True")
-        previous = {k: v for k, v in vars(self).items()
-                    if k.endswith("_") and not k.startswith("__")}
-        self._warm_fit = True
         try:
-            return fit(*args)
-        except BaseException:
-            self._clear_fitted_state()
-            vars(self).update(previous)
-            raise
+            return super()._fit_cleanly(fit, *args)
         finally:
-            del self._warm_fit
+            vars(self).pop("_transfer", None)
 
     def _partial_fit(self, targets, X, y):
         """One pass (epoch) over the chunk ``X, y``.
@@ -352,16 +357,6 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             del self._partial_fitting
             vars(self).pop("_transfer", None)
         return self
-
-    def _check_trainable(self, how: str) -> None:
-        """Refuse to continue training a quantized network (int8 weights, no gradients)."""
-        if is_quantized(self.net_.module_):
-            raise ValueError(
-                f"{how} continues training the fitted network, but this "
-                f"{type(self).__name__} holds int8 layers (sk_rnn.compression.quantize), "
-                "which cannot be trained: continue training the float estimator it was "
-                "quantized from, then quantize it again."
-            )
 
     def _stream_path_chunk(self, sequences: Sequences, y: np.ndarray) -> None:
         """Add a chunk not seen before (by a digest of its sequences and labels), all its
@@ -426,6 +421,8 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
         if kind == "text":
             texts = check_texts(X)
             if transfer is not None:
+                if transfer.language_model is not None and self.lm_fine_tune_epochs:
+                    transfer = self._transfer = self._fine_tuned(transfer, texts)
                 self.vectorizer_ = copy.deepcopy(transfer.vectorizer)
             elif reset:
                 self.vectorizer_ = self._make_vectorizer().fit(texts)
@@ -440,6 +437,13 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             data = [seq if len(seq) else np.array([UNK_ID], np.int64) for seq in ids]
             sequences = Sequences(data, np.fromiter(map(len, data), np.int64, len(data)))
         elif kind == "tokens":
+            if (transfer is not None and transfer.language_model is not None
+                    and self.lm_fine_tune_epochs):
+                raise ValueError(
+                    f"lm_fine_tune_epochs={self.lm_fine_tune_epochs} fine-tunes the language "
+                    "model on the training texts, but X holds token-id sequences: pass the "
+                    "texts, or set lm_fine_tune_epochs=0."
+                )
             sequences = to_token_sequences(X, vocab_size=None if reset else self.n_tokens_)
             if transfer is not None:
                 self._check_pretrained_tokens(sequences, transfer)
@@ -974,6 +978,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         pretrained: Any = None,
         gradual_unfreezing: bool = False,
         layer_lr_decay: float = 1.0,
+        lm_fine_tune_epochs: int = 0,
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,
@@ -1354,6 +1359,7 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         pretrained: Any = None,
         gradual_unfreezing: bool = False,
         layer_lr_decay: float = 1.0,
+        lm_fine_tune_epochs: int = 0,
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,

@@ -293,6 +293,17 @@ class TextGenerator(BaseRNNEstimator):
         "max_epochs": "Maximum passes over the corpus (also the length of the cosine schedule).",
         "batch_size": "Parallel streams of the corpus in a batch.",
         "patience": "Epochs without improvement of the validation loss before stopping.",
+        "warm_start": Param(Boolean(), """\
+            When ``fit`` is called on a fitted generator, continue training its network
+            from the fitted weights on the new corpus instead of starting afresh, as in
+            scikit-learn: to adapt a pretrained language model to a domain (ULMFiT's
+            second stage), or to train on a corpus in parts. The fitted vocabulary is
+            kept (words outside it are read as ``"<unk>"``), so the architecture and
+            vocabulary parameters must not change; ``dropout``, the learning rate, its
+            schedule and ``max_epochs`` may, and apply to the new call. Each call trains
+            with a fresh optimizer and its own early-stopping hold-out; ``history_``,
+            ``n_iter_`` and ``n_training_tokens_`` describe the last call. If the call
+            fails, the generator keeps its previous fit."""),
         "validation_fraction": """\
             Share of the corpus held out for early stopping, as up to ten equal blocks
             spread evenly over it (each at least two ``sequence_length`` windows long).""",
@@ -326,6 +337,7 @@ class TextGenerator(BaseRNNEstimator):
         validation_fraction: float = 0.05,
         early_stopping: bool = True,
         patience: int = 2,
+        warm_start: bool = False,
         device: str = "auto",
         precision: str = "32",
         random_state: RandomStateLike = None,
@@ -338,6 +350,7 @@ class TextGenerator(BaseRNNEstimator):
     def __setstate__(self, state: dict) -> None:
         # A generator pickled or saved before the softmax option had a full softmax.
         state.setdefault("softmax", "full")
+        state.setdefault("warm_start", False)
         super().__setstate__(state)
 
     # -- parameters ---------------------------------------------------------------------
@@ -390,6 +403,10 @@ class TextGenerator(BaseRNNEstimator):
     def _fit(self, X) -> TextGenerator:
         self._validate_params()
         documents = check_corpus(X, "X")
+        if self._warm_fit:
+            self._check_same_vocabulary()
+            self._train_on_stream(self._stream(documents), start_from=self.net_.module_)
+            return self
         self.vectorizer_ = TextVectorizer(
             tokenizer=self.level, lowercase=bool(self.lowercase),
             keep_spacing=self.level == "word", max_features=self._resolved("max_features"),
@@ -397,6 +414,22 @@ class TextGenerator(BaseRNNEstimator):
         ).fit(documents)
         self._train_on_stream(self._stream(documents))
         return self
+
+    def _check_same_vocabulary(self) -> None:
+        """A warm fit reads the fitted vocabulary: refuse parameters that would make
+        another one."""
+        fitted = self.vectorizer_
+        wanted = {"level": (fitted.tokenizer, self.level),
+                  "lowercase": (bool(fitted.lowercase), bool(self.lowercase)),
+                  "max_features": (fitted.max_features, self._resolved("max_features")),
+                  "min_freq": (fitted.min_freq, self.min_freq)}
+        for name, (was, now) in wanted.items():
+            if was != now:
+                raise ValueError(
+                    f"warm_start=True continues the fitted network, which reads a vocabulary "
+                    f"learnt with {name}={was!r}, but {name} is now {now!r}: set it back, "
+                    "or warm_start=False to learn a new vocabulary and train a new network."
+                )
 
     def _fit_soft_targets(self, X, teacher: TextGenerator, *, temperature: float,
                           alpha: float) -> TextGenerator:
@@ -422,10 +455,12 @@ class TextGenerator(BaseRNNEstimator):
         return self
 
     def _train_on_stream(self, stream: np.ndarray, soft: tuple | None = None,
-                         distillation: dict | None = None) -> None:
+                         distillation: dict | None = None,
+                         start_from: LanguageModel | None = None) -> None:
         """Train a fresh network on the id stream (with ``soft``, the teacher's
         ``(probabilities, ids or None)`` at every position, and the ``distillation``
-        loss parameters)."""
+        loss parameters), or one that starts from the weights of ``start_from`` (a warm
+        fit: same architecture, this call's dropout)."""
         length = self._sequence_length()
         if len(stream) - 1 < length:
             n_text = int((stream != self._boundary).sum())
@@ -454,6 +489,14 @@ class TextGenerator(BaseRNNEstimator):
             module_params.update(cutoffs=_adaptive_cutoffs(self.n_tokens_),
                                  div_value=_ADAPTIVE_DIV_VALUE)
         adaptive = softmax == "adaptive"
+        build = lambda: LanguageModel(**module_params)  # noqa: E731
+        if start_from is not None:
+            self._check_same_architecture(start_from, module_params)
+
+            def build():
+                module = LanguageModel(**module_params)
+                module.load_state_dict(start_from.state_dict())
+                return module
         if soft is None:
             train_ds = TokenStream(train)
             criterion = TargetNLL if adaptive else TokenCrossEntropy
@@ -467,7 +510,7 @@ class TextGenerator(BaseRNNEstimator):
             criterion, iterator = TokenDistillationLoss, SoftTargetStreamLoader
         n_batches = len(StreamLoader(train_ds, self.batch_size, sequence_length=length))
         self._train_net(
-            lambda: LanguageModel(**module_params),
+            build,
             criterion,
             train_ds,
             None if valid_at is None else TokenStream(stream[valid_at]),
@@ -479,6 +522,17 @@ class TextGenerator(BaseRNNEstimator):
             schedule_callbacks=self._cosine_schedule(n_batches),
         )
         self.net_.module_.clear_state()
+
+    @staticmethod
+    def _check_same_architecture(module: LanguageModel, module_params: dict) -> None:
+        fitted = module.init_kwargs
+        for name in ("cell_type", "embedding_dim", "hidden_size", "num_layers", "softmax"):
+            if fitted[name] != module_params[name]:
+                raise ValueError(
+                    f"warm_start=True continues the fitted network, whose {name} is "
+                    f"{fitted[name]!r}, but {name} now gives {module_params[name]!r}: set it "
+                    "back, or warm_start=False to train a new network."
+                )
 
     def _next_token_distributions(self, stream: np.ndarray, temperature: float,
                                   n_parts: int) -> tuple[np.ndarray, np.ndarray | None]:

@@ -220,3 +220,50 @@ def test_conflicts_and_input_kinds(language_model):
     too_big = [np.array([1, 2, 10_000]), np.array([3, 4])] * 20  # ragged: token ids
     with pytest.raises(ValueError, match="token id 10000, but the vocabulary of pretrained"):
         RNNClassifier(pretrained=language_model).fit(too_big, y)
+    token_ids = [np.array([1, 2, 3]), np.array([3, 4])] * 20
+    with pytest.raises(ValueError, match="lm_fine_tune_epochs=1 fine-tunes .* token-id"):
+        RNNClassifier(pretrained=language_model, lm_fine_tune_epochs=1).fit(token_ids, y)
+
+
+@pytest.mark.filterwarnings("ignore:TextGenerator. the corpus")
+def test_language_model_fine_tuned_on_the_training_texts_first(language_model):
+    """ULMFiT's second stage: a copy of the language model trains on the task's texts,
+    and the encoder starts from that copy; the language model itself is untouched."""
+    X, y = _texts()
+    lm_state = _state(language_model.net_.module_)
+    plain = RNNClassifier(pretrained=language_model, max_epochs=1, random_state=0)
+    tuned = clone(plain).set_params(lm_fine_tune_epochs=2)
+    plain_start = _fit_recording(plain, X, y).start
+    tuned_start = _fit_recording(tuned, X, y).start
+    # the same LM trained two more epochs on X, then read as `pretrained` reads it
+    expected = pickle.loads(pickle.dumps(language_model)).set_params(
+        warm_start=True, max_epochs=2, random_state=tuned._training_seed(
+            np.random.RandomState(0))).fit(X)
+    reference = _fit_recording(
+        RNNClassifier(pretrained=expected, max_epochs=1, random_state=0), X, y).start
+    for key, value in reference.items():
+        if key.startswith("encoder."):
+            torch.testing.assert_close(tuned_start[key], value)
+    assert any(not torch.equal(tuned_start[key], plain_start[key])
+               for key in plain_start if key.startswith("encoder.rnn."))
+    assert tuned.vectorizer_.vocabulary_ == language_model.vectorizer_.vocabulary_
+    for key, value in _state(language_model.net_.module_).items():
+        assert torch.equal(value, lm_state[key])
+    assert language_model.n_iter_ == 1 and not language_model.warm_start
+    # a grid over it works like any parameter; other pretrained values ignore it
+    search = GridSearchCV(RNNClassifier(pretrained=language_model, max_epochs=1,
+                                        random_state=0),
+                          {"lm_fine_tune_epochs": [0, 1]}, cv=2).fit(X, y)
+    assert search.best_estimator_.lm_fine_tune_epochs in (0, 1)
+    RNNClassifier(pretrained=plain, lm_fine_tune_epochs=1, max_epochs=1).fit(X, y)
+
+
+def test_fitted_before_lm_fine_tuning_existed(language_model):
+    X, y = _texts()
+    clf = RNNClassifier(pretrained=language_model, max_epochs=1, random_state=0).fit(X, y)
+    state = clf.__getstate__()
+    del state["lm_fine_tune_epochs"]
+    old = RNNClassifier.__new__(RNNClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["lm_fine_tune_epochs"] == 0
+    np.testing.assert_array_equal(old.predict(X), clf.predict(X))

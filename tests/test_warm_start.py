@@ -309,3 +309,69 @@ def test_a_quantized_estimator_refuses_to_train_on():
             quantized.set_params(warm_start=True).fit(X, target)
         assert quantized.n_iter_ == n_iter
         assert quantized.predict(X).shape == (80,)
+
+
+# -- TextGenerator --------------------------------------------------------------------
+LM_PARAMS = dict(level="word", hidden_size=8, embedding_dim=6, num_layers=1,
+                 sequence_length=8, batch_size=4, max_epochs=1, random_state=0)
+
+
+def test_warm_language_model_continues_on_a_new_corpus_with_its_vocabulary():
+    from sk_rnn import TextGenerator
+
+    first, _ = _texts(n=80, seed=1)
+    second = ["a wholly new corpus with words never seen before"] * 30 + list(first[:10])
+    generator = TextGenerator(**LM_PARAMS).fit(first)
+    vocabulary = dict(generator.vectorizer_.vocabulary_)
+    before = _weights(generator)
+    cold = TextGenerator(**LM_PARAMS).fit(first)
+    generator.set_params(warm_start=True, max_epochs=2, dropout=0.2)
+    starts = []
+
+    from skorch.callbacks import Callback
+
+    class Start(Callback):
+        def on_train_begin(self, net, **kwargs):
+            starts.append({k: v.detach().clone() for k, v in net.module_.state_dict().items()})
+
+    generator.set_params(callbacks=[("start", Start())]).fit(second)
+    # training began from the fitted weights, with this call's dropout, and moved them
+    for key, value in before.items():
+        torch.testing.assert_close(starts[0][key], value)
+    assert generator.net_.module_.dropout.p == 0.2
+    assert any(not torch.equal(value, _weights(generator)[key]) for key, value in before.items())
+    # the vocabulary is the first fit's: new words are unknown, none are added
+    assert generator.vectorizer_.vocabulary_ == vocabulary
+    assert generator.n_iter_ == 2
+    # and the continued model reads the new corpus better than it did
+    assert generator.score(second[:5]) > cold.score(second[:5])
+
+
+def test_warm_language_model_refuses_another_vocabulary_or_architecture():
+    from sk_rnn import TextGenerator
+
+    X, _ = _texts(n=80, seed=1)
+    generator = TextGenerator(**LM_PARAMS).fit(X)
+    before = _weights(generator)
+    for change, match in (({"hidden_size": 12}, "whose hidden_size is 8"),
+                          ({"cell_type": "gru"}, "whose cell_type is 'lstm'"),
+                          ({"lowercase": True}, "learnt with lowercase=False"),
+                          ({"max_features": 5}, "learnt with max_features=30000")):
+        candidate = pickle.loads(pickle.dumps(generator)).set_params(warm_start=True, **change)
+        with pytest.raises(ValueError, match=match):
+            candidate.fit(X)
+        # a failed warm fit keeps the previous fit
+        for key, value in _weights(candidate).items():
+            assert torch.equal(value, before[key])
+        assert candidate.n_iter_ == 1
+
+
+def test_language_model_saved_before_warm_start_loads_without_it():
+    from sk_rnn import TextGenerator
+
+    X, _ = _texts(n=80, seed=1)
+    state = TextGenerator(**LM_PARAMS).fit(X).__getstate__()
+    del state["warm_start"]
+    old = TextGenerator.__new__(TextGenerator)
+    old.__setstate__(state)
+    assert old.get_params()["warm_start"] is False
