@@ -198,8 +198,11 @@ class _SequenceEstimator(NestedVectorizerParamsMixin, BaseRNNEstimator):
             on the training texts (ULMFiT's second stage, which adapts it to the task's
             domain and style; the labels are not read), with the language model's own
             training parameters and this estimator's ``random_state``, ``device``,
-            ``precision`` and ``verbose``. 0 skips it. The pretrained model itself is
-            never modified. Ignored for other ``pretrained`` values."""),
+            ``precision`` and ``verbose``. 0 (the default) skips it: on MR's dev
+            protocol, with the language model of ``benchmarks/bench_pretrain.py``, one
+            epoch changed nothing and three gained 0.3 point for twice the fit time
+            (``benchmarks/RESULTS.md``). The pretrained model itself is never modified.
+            Ignored for other ``pretrained`` values; token-id input cannot use it."""),
         "early_stopping": Param(Either(Boolean(), Options(["auto"]),
                                        text='True, False or "auto"'), """\
             ``True``: hold out ``validation_fraction`` of the data, stop when its loss has
