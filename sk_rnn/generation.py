@@ -489,14 +489,15 @@ class TextGenerator(BaseRNNEstimator):
             module_params.update(cutoffs=_adaptive_cutoffs(self.n_tokens_),
                                  div_value=_ADAPTIVE_DIV_VALUE)
         adaptive = softmax == "adaptive"
-        build = lambda: LanguageModel(**module_params)  # noqa: E731
         if start_from is not None:
             self._check_same_architecture(start_from, module_params)
 
-            def build():
-                module = LanguageModel(**module_params)
+        def build() -> LanguageModel:
+            module = LanguageModel(**module_params)
+            if start_from is not None:
                 module.load_state_dict(start_from.state_dict())
-                return module
+            return module
+
         if soft is None:
             train_ds = TokenStream(train)
             criterion = TargetNLL if adaptive else TokenCrossEntropy
