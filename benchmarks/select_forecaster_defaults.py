@@ -34,6 +34,7 @@ trained on all but its last 16 quarters, the next 8 held out (the benchmark test
     python benchmarks/select_forecaster_defaults.py --param linear_skip=False
     python benchmarks/select_forecaster_defaults.py --exogenous --param dropout=0.3
     python benchmarks/select_forecaster_defaults.py --panel --param output_chunk_length=1
+    python benchmarks/select_forecaster_defaults.py --panel --by-series --seeds 0
 """
 
 from __future__ import annotations
@@ -144,8 +145,9 @@ def score_exogenous(params: dict, seeds: list[int]) -> str:
             f"LinearRegression on X {np.mean(np.abs(linear - y_test.to_numpy())):.3f}")
 
 
-def score_panel(params: dict, seeds: list[int]) -> str:
-    """Global against per-series MASE at the panel validation origin."""
+def score_panel(params: dict, seeds: list[int], by_series: bool = False) -> str:
+    """Global against per-series MASE at the panel validation origin (with
+    ``by_series``, also each series' MASE, averaged over the seeds, on lines of its own)."""
     from bench_forecasting import fit_per_series, load_panel, panel_scores, split_panel
     from sktime.forecasting.base import ForecastingHorizon
 
@@ -153,18 +155,29 @@ def score_panel(params: dict, seeds: list[int]) -> str:
     train, valid = split_panel(seen, 8)
     fh = ForecastingHorizon(np.arange(1, 9), is_relative=True)
     runs = {"global": [], "per series": []}
+    series_mase = {"global": [], "per series": []}
     for seed in seeds:
         forecaster = RNNForecaster(random_state=seed, device="cpu", **params)
         with Timer() as timer:
             forecaster.fit(train)
-        runs["global"].append((panel_scores(train, valid, forecaster.predict(fh))["mase"],
-                               timer.seconds))
+        scores = panel_scores(train, valid, forecaster.predict(fh))
+        runs["global"].append((scores["mase"], timer.seconds))
+        series_mase["global"].append(scores["mase_per_series"])
         pred, seconds = fit_per_series(seed, params, train, fh)
-        runs["per series"].append((panel_scores(train, valid, pred)["mase"], seconds))
+        scores = panel_scores(train, valid, pred)
+        runs["per series"].append((scores["mase"], seconds))
+        series_mase["per series"].append(scores["mase_per_series"])
     parts = [f"{kind} MASE {np.mean([m for m, _ in r]):.3f} "
              f"({' / '.join(f'{m:.3f}' for m, _ in r)}), fit {np.mean([t for _, t in r]):.1f} s"
              for kind, r in runs.items()]
-    return f"{params or 'defaults'} panel validation origin: {'; '.join(parts)}"
+    line = f"{params or 'defaults'} panel validation origin: {'; '.join(parts)}"
+    if by_series:
+        names = list(series_mase["global"][0])
+        line += "".join(
+            f"\n  {name:10s} global {np.mean([s[name] for s in series_mase['global']]):.3f}"
+            f"  per series {np.mean([s[name] for s in series_mase['per series']]):.3f}"
+            for name in names)
+    return line
 
 
 def main() -> None:
@@ -172,6 +185,8 @@ def main() -> None:
     add_param_overrides(parser)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--broad", action="store_true", help="add PBS, macrodata, uschange")
+    parser.add_argument("--by-series", action="store_true",
+                        help="with --panel: also each series' MASE (mean over the seeds)")
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--exogenous", action="store_true",
                       help="only the use of X, at the uschange validation origin")
@@ -184,7 +199,8 @@ def main() -> None:
     params = parse_param_overrides(args.param)
     if args.exogenous or args.panel:
         with Timer() as timer:
-            line = (score_exogenous if args.exogenous else score_panel)(params, args.seeds)
+            line = (score_exogenous(params, args.seeds) if args.exogenous
+                    else score_panel(params, args.seeds, args.by_series))
         print(f"{line} ({timer.seconds:.0f} s)")
         return
     with Timer() as timer:
