@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 SCALINGS = ("standard", "robust", "minmax", None)
-WINDOW_NORMALIZATIONS = ("last", "mean", "standard", None)
+WINDOW_NORMALIZATIONS = ("last", "drift", "mean", "standard", None)
 
 
 def fit_scaling(values: np.ndarray, method: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -65,14 +65,15 @@ def fit_scaling(values: np.ndarray, method: str | None) -> tuple[np.ndarray, np.
 def window_stats(window_targets, method: str | None):
     """The offset and spread of each window.
 
-    ``"last"``: the last value and 1; ``"mean"``: the mean and 1; ``"standard"``: the
+    ``"last"`` and ``"drift"``: the last value and 1 (``"drift"`` adds the window's drift
+    to the forecasts, :func:`window_drift`); ``"mean"``: the mean and 1; ``"standard"``: the
     mean and the standard deviation (reversible instance normalisation, floored at 0.01
     in units of the scaled series); ``None``: 0 and 1. Works on numpy arrays and torch
     tensors of shape ``(B, window_length, n_targets)`` and returns two ``(B, n_targets)``
     arrays (copies, never views of the window).
     """
     is_numpy = isinstance(window_targets, np.ndarray)
-    if method == "last":
+    if method in ("last", "drift"):
         offset = window_targets[:, -1, :] * 1
     elif method in ("mean", "standard"):
         offset = window_targets.mean(axis=1) if is_numpy else window_targets.mean(dim=1)
@@ -85,6 +86,25 @@ def window_stats(window_targets, method: str | None):
     else:
         spread = offset * 0 + 1
     return offset, spread
+
+
+def window_drift(window_targets, horizon: int):
+    """The naive drift forecast of each window, relative to its last value.
+
+    Step ``h`` (1 to ``horizon``) gets ``h`` times the window's mean step, ``(last -
+    first) / (window_length - 1)``: the line through the window's first and last values,
+    continued. Works on numpy arrays and torch tensors of shape ``(B, window_length,
+    n_targets)`` and returns ``(B, horizon, n_targets)``; a window of one step has no
+    drift.
+    """
+    length = window_targets.shape[1]
+    step = (window_targets[:, -1, :] - window_targets[:, 0, :]) / max(length - 1, 1)
+    if isinstance(window_targets, np.ndarray):
+        ahead = np.arange(1, horizon + 1, dtype=window_targets.dtype)
+    else:
+        ahead = torch.arange(1, horizon + 1, dtype=window_targets.dtype,
+                             device=window_targets.device)
+    return ahead[None, :, None] * step[:, None, :]
 
 
 @dataclass
@@ -157,9 +177,10 @@ def make_windows(
         Scaled covariates aligned with ``targets``.
     window_length, horizon : int
         Past steps per window and steps ahead per target.
-    normalization : {"last", "mean", "standard", None}
+    normalization : {"last", "drift", "mean", "standard", None}
         How the window's targets and its future targets are normalised by the window's
-        own statistics (:func:`window_stats`).
+        own statistics (:func:`window_stats`; ``"drift"`` normalises as ``"last"``, and
+        the model adds the drift).
 
     Returns
     -------

@@ -34,6 +34,7 @@ from ._windows import (
     fit_scaling,
     make_windows,
     window_collate,
+    window_drift,
     window_stats,
 )
 from .nn import DISTRIBUTIONS, HEADS, ForecastHead, ForecastModel
@@ -257,10 +258,16 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             Normalise each window, and its targets, by the window's own statistics:
             subtract its last value or its mean, or standardise it by its mean and standard
             deviation (reversible instance normalisation). The network then learns changes
-            rather than levels: the main lever for trending series. ``"auto"``: ``"last"``
-            without ``X``; none with ``X``, whose known future values explain levels that
-            a normalised window hides (on the uschange selection origin, MAE with X 0.25
-            without window normalisation against 0.56 with ``"last"``)."""),
+            rather than levels: the main lever for trending series. ``"drift"`` subtracts
+            the last value too, and adds the window's drift to the forecast of every step
+            (``h`` times the mean step from the window's first value to its last: the naive
+            drift forecast), so that the network learns what that line misses.
+            ``"auto"``: ``"drift"`` without ``X`` (on the 17-series selection set of
+            ``benchmarks/select_forecaster_defaults.py``, mean MASE 1.359 against 1.426
+            for ``"last"`` over seeds 0-5, mean MSIS 10.59 against 10.19); none with
+            ``X``, whose known future values explain levels that a normalised window hides
+            (on the uschange selection origin, MAE with X 0.25 without window
+            normalisation against 0.56 with ``"last"``)."""),
         "distribution": Param(Options(DISTRIBUTIONS), """\
             Predictive distribution per step: a Gaussian (mean and standard deviation,
             trained by negative log-likelihood) or a set of ``quantiles`` (trained by the
@@ -528,8 +535,9 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         self.window_normalization_ = self.window_normalization
         if self.window_normalization == "auto":
             # Known covariates explain levels (y_t = b x_t), which a window normalised by
-            # its last value no longer shows; without them, changes are what to learn.
-            self.window_normalization_ = None if X is not None else "last"
+            # its last value no longer shows; without them, changes beyond the window's
+            # drift are what to learn.
+            self.window_normalization_ = None if X is not None else "drift"
         self.window_length_ = self._choose_window(min(len(v) for _, v, _ in series), horizon)
         self.scalers_ = {}
         for key, values, _ in series:
@@ -635,9 +643,12 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         observations are the training windows' normalised targets.
         """
         if self.window_normalization_ is not None:
-            future = windows.future[train_idx]
+            future, targets = windows.future[train_idx], y_windows[train_idx]
+            if self.window_normalization_ == "drift":  # what the network's drift leaves
+                history = windows.inputs[train_idx][:, :, : self.n_targets_]
+                targets = targets - window_drift(history, self.horizon_)
             return fit_covariate_effect(future.reshape(-1, future.shape[-1]),
-                                        y_windows[train_idx].reshape(-1, self.n_targets_))
+                                        targets.reshape(-1, self.n_targets_))
         steps_x, steps_y = [], []
         for s, (z, c) in enumerate(scaled):
             seen = distance[train_idx][owner[train_idx] == s]
@@ -719,6 +730,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             dropout=self.dropout,
             window_length=self.window_length_ if self.linear_skip else None,
             covariate_effect="trained" if self.covariate_effect == "trained" else "fixed",
+            drift=self.window_normalization_ == "drift",
             n_members=self.ensemble_size,
             cell_type=self.cell_type,
             hidden_size=self.hidden_size,

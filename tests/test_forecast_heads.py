@@ -10,6 +10,7 @@ import torch
 from scipy.stats import norm
 
 from sk_rnn._forecast_strategies import STRATEGIES, DirectStrategy, RecursiveStrategy, get_strategy
+from sk_rnn._windows import window_drift
 from sk_rnn.nn import (
     DISTRIBUTIONS,
     HEADS,
@@ -205,6 +206,32 @@ def test_fixed_covariate_effect_shifts_the_location_only(distribution, n_members
         expected = np.concatenate([effect, np.zeros_like(effect)], axis=-1)
     np.testing.assert_allclose((after - before).numpy(), expected, atol=1e-5)
     assert "covariate_location" in "".join(model.state_dict())  # saved with the weights
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "quantile"])
+@pytest.mark.parametrize("n_members", [1, 2])
+def test_drift_adds_the_windows_line_to_the_location_only(distribution, n_members):
+    torch.manual_seed(0)
+    kwargs = dict(input_size=3, horizon=4, n_targets=2, n_covariates=1,
+                  distribution=distribution, n_quantiles=5, dropout=0.0, cell_type="gru",
+                  hidden_size=4, num_layers=1, bidirectional=False, n_members=n_members)
+    with_drift = ForecastModel(drift=True, **kwargs).eval()
+    without = ForecastModel(drift=False, **kwargs).eval()
+    without.load_state_dict(with_drift.state_dict())  # same weights: no parameter added
+    x, future = torch.randn(5, 7, 3), torch.randn(5, 4, 1)
+    with torch.no_grad():
+        shift = (with_drift(x, future) - without(x, future)).numpy()
+    # step h of target j moves by h * (last - first) / (window - 1); the covariate
+    # column (the third) plays no part
+    step = ((x[:, -1, :2] - x[:, 0, :2]) / 6).numpy()
+    line = np.arange(1, 5)[None, :, None] * step[:, None, :]  # (5, 4, 2)
+    if distribution == "quantile":  # every quantile moves with the lowest
+        expected = np.broadcast_to(line[..., None], shift.shape)
+    else:
+        expected = np.stack([line, np.zeros_like(line)], axis=-1)
+    np.testing.assert_allclose(shift, expected, atol=1e-5)
+    np.testing.assert_allclose(window_drift(x[:, :, :2].numpy(), 4), line, rtol=1e-5)
+    assert window_drift(x[:, :1, :2], 3).abs().max() == 0  # one step: no drift
 
 
 def test_covariate_effect_is_checked():

@@ -249,7 +249,7 @@ def test_covariate_effect_of_the_calibration_fit_leaves_out_its_held_out_steps(
     assert rows == [100 - n_held_out, 100]  # calibration fit, then the final fit
 
 
-@pytest.mark.parametrize("normalization", ["last", "standard"])
+@pytest.mark.parametrize("normalization", ["last", "drift", "standard"])
 def test_least_squares_covariate_effect_with_window_normalization(uschange, normalization):
     y, X = uschange
     forecaster = RNNForecaster(**TINY, window_normalization=normalization).fit(
@@ -271,9 +271,13 @@ def test_auto_window_normalization_keeps_the_level_with_x(uschange):
     y, X = uschange
     with_x = RNNForecaster(**TINY).fit(y[:60], X=X[:60])
     assert with_x.window_normalization == "auto" and with_x.window_normalization_ is None
-    assert RNNForecaster(**TINY).fit(y[:60]).window_normalization_ == "last"
+    assert not with_x.net_.module_.drift
+    without_x = RNNForecaster(**TINY).fit(y[:60])
+    assert without_x.window_normalization_ == "drift" and without_x.net_.module_.drift
     chosen = RNNForecaster(**TINY, window_normalization="mean").fit(y[:60], X=X[:60])
-    assert chosen.window_normalization_ == "mean"
+    assert chosen.window_normalization_ == "mean" and not chosen.net_.module_.drift
+    last = RNNForecaster(**TINY, window_normalization="last").fit(y[:60])
+    assert not last.net_.module_.drift
 
 
 def test_missing_or_short_x_at_predict(uschange):

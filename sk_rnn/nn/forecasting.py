@@ -22,6 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._registry import register_module, register_reference
+from .._windows import window_drift
 from ._init_args import RecordsInitArgs
 from .encoder import SequenceEncoder
 
@@ -402,6 +403,10 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         the location only, held in the buffer ``covariate_location`` of shape
         ``(n_covariates, n_targets)``, which training leaves as set (zero until
         :meth:`set_covariate_location`).
+    drift : bool, default=False
+        Add the window's drift (:func:`~sk_rnn._windows.window_drift`, from its target
+        columns) to the location of every step, so that the network learns what a naive
+        drift forecast misses. Fixed, not trained.
     n_members : int, default=1
         Networks of the same architecture, each with its own initial weights (``members``,
         a ModuleList; with 1, the module is that one network). In training the forward
@@ -425,6 +430,7 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         dropout: float,
         window_length: int | None = None,
         covariate_effect: str = "trained",
+        drift: bool = False,
         n_members: int = 1,
         **encoder_params,
     ) -> None:
@@ -436,6 +442,7 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         self.n_targets = n_targets
         self.distribution = distribution
         self.n_params = HEADS[distribution].n_params_for(n_quantiles)
+        self.drift = drift
         self.members = None
         if n_members > 1:
             self.members = nn.ModuleList(
@@ -443,7 +450,8 @@ class ForecastModel(RecordsInitArgs, nn.Module):
                               n_covariates=n_covariates, distribution=distribution,
                               n_quantiles=n_quantiles, dropout=dropout,
                               window_length=window_length,
-                              covariate_effect=covariate_effect, **encoder_params)
+                              covariate_effect=covariate_effect, drift=drift,
+                              **encoder_params)
                 for _ in range(n_members)
             )
             return
@@ -509,5 +517,8 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         if self.linear_skip is not None:
             history = x[:, :, : self.n_targets].reshape(x.shape[0], -1)
             level = self.linear_skip(history).view(x.shape[0], self.horizon, self.n_targets, 1)
+            raw = torch.cat([raw[..., :1] + level, raw[..., 1:]], dim=-1)
+        if getattr(self, "drift", False):  # (modules pickled before it have none)
+            level = window_drift(x[:, :, : self.n_targets], self.horizon).unsqueeze(-1)
             raw = torch.cat([raw[..., :1] + level, raw[..., 1:]], dim=-1)
         return HEADS[self.distribution].constrain(raw)
