@@ -261,12 +261,12 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
             rather than levels: the main lever for trending series. ``"drift"`` subtracts
             the last value too, and adds the window's drift to the forecast of every step
             (``h`` times the mean step from the window's first value to its last: the naive
-            drift forecast), so that the network learns what that line misses.
-            ``"auto"``: ``"drift"`` without ``X`` (on the 17-series selection set of
-            ``benchmarks/select_forecaster_defaults.py``, mean MASE 1.359 against 1.426
-            for ``"last"`` over seeds 0-5, mean MSIS 10.59 against 10.19); none with
-            ``X``, whose known future values explain levels that a normalised window hides
-            (on the uschange selection origin, MAE with X 0.25 without window
+            drift forecast), so that the network learns what that line misses (on the
+            17-series selection set of ``benchmarks/select_forecaster_defaults.py``, mean
+            MASE 1.359 against 1.426 for ``"last"`` over seeds 0-5, but a higher interval
+            score, MSIS 10.59 against 10.19). ``"auto"``: ``"last"`` without ``X``; none
+            with ``X``, whose known future values explain levels that a normalised window
+            hides (on the uschange selection origin, MAE with X 0.25 without window
             normalisation against 0.56 with ``"last"``)."""),
         "distribution": Param(Options(DISTRIBUTIONS), """\
             Predictive distribution per step: a Gaussian (mean and standard deviation,
@@ -535,9 +535,8 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         self.window_normalization_ = self.window_normalization
         if self.window_normalization == "auto":
             # Known covariates explain levels (y_t = b x_t), which a window normalised by
-            # its last value no longer shows; without them, changes beyond the window's
-            # drift are what to learn.
-            self.window_normalization_ = None if X is not None else "drift"
+            # its last value no longer shows; without them, changes are what to learn.
+            self.window_normalization_ = None if X is not None else "last"
         self.window_length_ = self._choose_window(min(len(v) for _, v, _ in series), horizon)
         self.scalers_ = {}
         for key, values, _ in series:

@@ -273,11 +273,11 @@ def test_auto_window_normalization_keeps_the_level_with_x(uschange):
     assert with_x.window_normalization == "auto" and with_x.window_normalization_ is None
     assert not with_x.net_.module_.drift
     without_x = RNNForecaster(**TINY).fit(y[:60])
-    assert without_x.window_normalization_ == "drift" and without_x.net_.module_.drift
+    assert without_x.window_normalization_ == "last" and not without_x.net_.module_.drift
     chosen = RNNForecaster(**TINY, window_normalization="mean").fit(y[:60], X=X[:60])
     assert chosen.window_normalization_ == "mean" and not chosen.net_.module_.drift
-    last = RNNForecaster(**TINY, window_normalization="last").fit(y[:60])
-    assert not last.net_.module_.drift
+    drift = RNNForecaster(**TINY, window_normalization="drift").fit(y[:60])
+    assert drift.window_normalization_ == "drift" and drift.net_.module_.drift
 
 
 def test_missing_or_short_x_at_predict(uschange):
