@@ -106,6 +106,8 @@ def test_repeated_interval_calls_agree(fitted):
     {"ensemble_size": 3, "strategy": "direct", "distribution": "quantile"},
     {"output_chunk_length": 1},
     {"output_chunk_length": 1, "distribution": "quantile", "ensemble_size": 2},
+    {"window_normalization": "drift", "distribution": "quantile", "ensemble_size": 2},
+    {"window_normalization": "drift", "strategy": "direct"},
 ])
 def test_parameter_variants(airline, params):
     fh = np.arange(1, 7)
