@@ -510,15 +510,21 @@ class ForecastModel(RecordsInitArgs, nn.Module):
         if self.covariate_head is not None:
             raw = raw + self.covariate_head(future)
         raw = raw.view(x.shape[0], self.horizon, self.n_targets, self.n_params)
+        # Terms added to the location (the first parameter), in this order.
+        location_terms = []
         fixed = getattr(self, "covariate_location", None)  # (modules pickled before it)
         if fixed is not None:
-            effect = (future @ fixed).unsqueeze(-1)
-            raw = torch.cat([raw[..., :1] + effect, raw[..., 1:]], dim=-1)
+            location_terms.append((future @ fixed).unsqueeze(-1))
         if self.linear_skip is not None:
             history = x[:, :, : self.n_targets].reshape(x.shape[0], -1)
-            level = self.linear_skip(history).view(x.shape[0], self.horizon, self.n_targets, 1)
-            raw = torch.cat([raw[..., :1] + level, raw[..., 1:]], dim=-1)
+            location_terms.append(
+                self.linear_skip(history).view(x.shape[0], self.horizon, self.n_targets, 1))
         if getattr(self, "drift", False):  # (modules pickled before it have none)
-            level = window_drift(x[:, :, : self.n_targets], self.horizon).unsqueeze(-1)
-            raw = torch.cat([raw[..., :1] + level, raw[..., 1:]], dim=-1)
+            location_terms.append(
+                window_drift(x[:, :, : self.n_targets], self.horizon).unsqueeze(-1))
+        if location_terms:
+            location = raw[..., :1]
+            for term in location_terms:
+                location = location + term
+            raw = torch.cat([location, raw[..., 1:]], dim=-1)
         return HEADS[self.distribution].constrain(raw)
