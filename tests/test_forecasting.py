@@ -327,6 +327,67 @@ def test_panel_with_unequal_ends(panel):
         assert part.index.get_level_values(-1)[0] == ends[key] + 1
 
 
+def test_series_identity_gives_each_series_an_indicator(panel):
+    forecaster = RNNForecaster(**TINY, series_identity=True).fit(panel)
+    assert forecaster.series_keys_ == ["a", "b", "c"]
+    assert forecaster.n_covariates_ == 0  # the user passed no X
+    # the indicators are three covariate inputs, each with its fitted location effect
+    assert forecaster.net_.module_.encoder.rnn.input_size == 1 + 3
+    assert forecaster.covariate_location_.shape == (3, 1)
+    alike = RNNForecaster(**TINY).fit(panel)  # off by default
+    assert alike.series_keys_ is None and alike.covariate_location_ is None
+    assert alike.net_.module_.encoder.rnn.input_size == 1
+    y_pred = forecaster.predict(fh=[1, 2])
+    assert not np.allclose(y_pred, alike.predict(fh=[1, 2]))
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(forecaster)).predict(fh=[1, 2]),
+                                  y_pred)
+
+
+def test_series_identity_shifts_each_series_by_its_own_change():
+    """Two series, one rising and one falling: the least-squares effect of the indicators
+    on the last-value-normalised targets is the rising series' higher mean change."""
+    t = np.arange(60)
+    rng = np.random.default_rng(0)
+    frames = []
+    for name, slope in (("up", 1.0), ("down", -1.0)):
+        index = pd.MultiIndex.from_product(
+            [[name], pd.period_range("2000-01", periods=60, freq="M")], names=["series", "time"])
+        values = 100 + slope * t + rng.normal(0, 0.5, 60)
+        frames.append(pd.DataFrame({"y": values}, index=index))
+    forecaster = RNNForecaster(**TINY, series_identity=True).fit(pd.concat(frames))
+    assert forecaster.series_keys_ == ["up", "down"]  # in the order of y
+    # the shift of the location on each series' rows (its standardised indicators times
+    # their fitted effects)
+    up, down = (forecaster._model_covariates(key, None, 1) @ forecaster.covariate_location_
+                for key in ("up", "down"))
+    # a target h steps ahead of the window's last value changes by h slopes (in units of
+    # the series' standard deviation); the four steps of a chunk: 2.5 slopes on average
+    slope = 1.0 / np.std(np.arange(60.0))
+    assert up.item() == pytest.approx(2.5 * slope, rel=0.1)
+    assert down.item() == pytest.approx(-2.5 * slope, rel=0.1)
+
+
+def test_series_identity_beside_x_and_single_series(panel, airline):
+    X = panel.rename(columns={"y": "x"}) * 0.1
+    fh = [1, 2]
+    forecaster = RNNForecaster(**TINY, strategy="direct", series_identity=True)
+    forecaster.fit(panel, X=X, fh=fh)
+    assert forecaster.n_covariates_ == 1 and forecaster.series_keys_ == ["a", "b", "c"]
+    assert forecaster.covariate_location_.shape == (1 + 3, 1)
+    future = pd.concat({
+        key: pd.DataFrame({"x": [1.0, 2.0]},
+                          index=pd.period_range(part.index.get_level_values(-1)[-1] + 1,
+                                                periods=2, freq="M"))
+        for key, part in panel.groupby(level=0)}, names=panel.index.names)
+    assert forecaster.predict(X=future).shape == (6, 1)
+    with pytest.raises(ValueError, match="X is required"):
+        forecaster.predict()
+    single = RNNForecaster(**TINY, series_identity=True).fit(airline[:60])
+    plain = RNNForecaster(**TINY).fit(airline[:60])
+    assert single.series_keys_ is None
+    np.testing.assert_array_equal(single.predict(fh=[1, 2]), plain.predict(fh=[1, 2]))
+
+
 def test_hierarchical_panel(panel):
     hier = pd.concat({"north": panel, "south": panel * 2}, names=["region"])
     forecaster = RNNForecaster(**TINY).fit(hier)
