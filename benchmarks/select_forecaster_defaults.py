@@ -29,12 +29,14 @@ the naive mean and a LinearRegression of y on X.
 ``--panel`` instead scores one global model against one model per series on the ten
 macrodata series of the panel benchmark at an origin before its test: every series
 trained on all but its last 16 quarters, the next 8 held out (the benchmark tests the last
-8); mean MASE (sp=1) over the series, seeds 0-2, with the fit seconds of both.
+8); mean MASE (sp=1) over the series, seeds 0-2, with the fit seconds of both. ``--panel
+--large`` does the same on the 17 series of the larger panel benchmark.
 
     python benchmarks/select_forecaster_defaults.py --param linear_skip=False
     python benchmarks/select_forecaster_defaults.py --exogenous --param dropout=0.3
     python benchmarks/select_forecaster_defaults.py --panel --param output_chunk_length=1
     python benchmarks/select_forecaster_defaults.py --panel --by-series --seeds 0
+    python benchmarks/select_forecaster_defaults.py --panel --large --param series_identity=False
 """
 
 from __future__ import annotations
@@ -145,13 +147,15 @@ def score_exogenous(params: dict, seeds: list[int]) -> str:
             f"LinearRegression on X {np.mean(np.abs(linear - y_test.to_numpy())):.3f}")
 
 
-def score_panel(params: dict, seeds: list[int], by_series: bool = False) -> str:
+def score_panel(params: dict, seeds: list[int], by_series: bool = False,
+                large: bool = False) -> str:
     """Global against per-series MASE at the panel validation origin (with
-    ``by_series``, also each series' MASE, averaged over the seeds, on lines of its own)."""
+    ``by_series``, also each series' MASE, averaged over the seeds, on lines of its own;
+    with ``large``, on the 17 series of the larger panel benchmark)."""
     from bench_forecasting import fit_per_series, load_panel, panel_scores, split_panel
     from sktime.forecasting.base import ForecastingHorizon
 
-    seen, _ = split_panel(load_panel(), 8)  # the benchmark's test quarters stay unseen
+    seen, _ = split_panel(load_panel(large), 8)  # the benchmark's test quarters stay unseen
     train, valid = split_panel(seen, 8)
     fh = ForecastingHorizon(np.arange(1, 9), is_relative=True)
     runs = {"global": [], "per series": []}
@@ -170,7 +174,8 @@ def score_panel(params: dict, seeds: list[int], by_series: bool = False) -> str:
     parts = [f"{kind} MASE {np.mean([m for m, _ in r]):.3f} "
              f"({' / '.join(f'{m:.3f}' for m, _ in r)}), fit {np.mean([t for _, t in r]):.1f} s"
              for kind, r in runs.items()]
-    line = f"{params or 'defaults'} panel validation origin: {'; '.join(parts)}"
+    panel = "larger panel" if large else "panel"
+    line = f"{params or 'defaults'} {panel} validation origin: {'; '.join(parts)}"
     if by_series:
         names = list(series_mase["global"][0])
         line += "".join(
@@ -187,6 +192,8 @@ def main() -> None:
     parser.add_argument("--broad", action="store_true", help="add PBS, macrodata, uschange")
     parser.add_argument("--by-series", action="store_true",
                         help="with --panel: also each series' MASE (mean over the seeds)")
+    parser.add_argument("--large", action="store_true",
+                        help="with --panel: the 17 series of the larger panel benchmark")
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--exogenous", action="store_true",
                       help="only the use of X, at the uschange validation origin")
@@ -200,7 +207,7 @@ def main() -> None:
     if args.exogenous or args.panel:
         with Timer() as timer:
             line = (score_exogenous(params, args.seeds) if args.exogenous
-                    else score_panel(params, args.seeds, args.by_series))
+                    else score_panel(params, args.seeds, args.by_series, args.large))
         print(f"{line} ({timer.seconds:.0f} s)")
         return
     with Timer() as timer:
