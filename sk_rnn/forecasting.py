@@ -521,7 +521,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
 
     def _n_model_covariates(self) -> int:
         """Covariate columns the network reads: ``X``'s and the series indicators."""
-        keys = getattr(self, "series_keys_", None)  # (fitted before series_identity)
+        keys = self.series_keys_  # None (also when fitted before series_identity)
         return self.n_covariates_ + (0 if keys is None else len(keys))
 
     def _model_covariates(self, key, covariates: np.ndarray | None,
@@ -531,7 +531,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         indicator columns, standardised like ``X``'s (by each series' share of the
         training steps). None when there are neither."""
         parts = [] if covariates is None else [self._scale_covariates(covariates)]
-        keys = getattr(self, "series_keys_", None)
+        keys = self.series_keys_
         if keys is not None:
             indicator = np.zeros((n_rows, len(keys)))
             indicator[:, keys.index(key)] = 1.0
