@@ -537,3 +537,30 @@ def test_inputs_are_not_modified(kind):
     RNNRegressor(**{**TINY, "max_epochs": 1}).fit(X, y_reg).predict(X)
     _assert_same(X, X_before)
     np.testing.assert_array_equal(y_reg, y_reg_before)
+
+
+# --------------------------------------------------------------------------------------
+# The optimizer kernel
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(tuple(int(p) for p in torch.__version__.split(".")[:2]) < (2, 4),
+                    reason="torch's fused Adam runs on CPU from torch 2.4")
+def test_the_classifier_steps_with_fused_adam_and_learns_what_the_loop_learns(monkeypatch):
+    """``RNNClassifier`` steps Adam with torch's fused kernel (the loop over parameters
+    took a third of a text fit on CPU); the kernel computes the same update, so the
+    fitted probabilities match those of the loop version up to float rounding. Other
+    optimizers, and ``RNNRegressor``, keep torch's default."""
+    X, y = _texts()
+    fused = RNNClassifier(**TINY).fit(X, y)
+    assert fused.net_.optimizer_.defaults["fused"] is True
+    monkeypatch.setattr(RNNClassifier, "_fuse_optimizer", False)
+    loop = RNNClassifier(**TINY).fit(X, y)
+    assert not loop.net_.optimizer_.defaults["fused"]
+    np.testing.assert_allclose(fused.predict_proba(X), loop.predict_proba(X), atol=1e-4)
+    monkeypatch.undo()
+    sgd = RNNClassifier(**{**TINY, "optimizer": "sgd"}).fit(X, y)
+    assert "fused" not in sgd.net_.optimizer_.defaults or not sgd.net_.optimizer_.defaults["fused"]
+    X_num, y_num = _fixed()
+    regressor = RNNRegressor(**TINY).fit(X_num, y_num.astype(np.float32))
+    assert not regressor.net_.optimizer_.defaults["fused"]
