@@ -847,6 +847,7 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
         strategy = self._strategy()
         n_steps = strategy.n_steps(steps, self.horizon_)
         L = self.window_length_
+        n_model_covariates = self._n_model_covariates()
         keys, context, context_x, future_x = [], [], [], []
         y_parts = _split_series(self._y)
         if self.n_covariates_:
@@ -900,11 +901,11 @@ class RNNForecaster(RNNTrainingMixin, BaseForecaster):
                         + ("" if key is None else f" (series {key!r})")
                         + f"{strategy.covariate_hint}."
                     )
-            if self._n_model_covariates():
+            if n_model_covariates:
                 context_x.append(self._model_covariates(key, hist, L))
                 future_x.append(np.nan_to_num(self._model_covariates(key, fut, n_steps)))
         stack = (lambda parts: np.stack(parts).astype(np.float32)) \
-            if self._n_model_covariates() else (lambda parts: None)
+            if n_model_covariates else (lambda parts: None)
         ends = [part.index[-1:] for _, part in y_parts]
         return (steps, keys, ends, np.stack(context).astype(np.float32), stack(context_x),
                 stack(future_x))

@@ -16,6 +16,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from skorch.callbacks import Callback, LRScheduler
 
 from sk_rnn import RNNClassifier, RNNRegressor, TextVectorizer
+from sk_rnn._net import _FUSED_OPTIMIZERS
 
 TINY = dict(hidden_size=4, embedding_dim=4, max_epochs=2, device="cpu", random_state=0)
 
@@ -544,7 +545,7 @@ def test_inputs_are_not_modified(kind):
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(tuple(int(p) for p in torch.__version__.split(".")[:2]) < (2, 4),
+@pytest.mark.skipif(not _FUSED_OPTIMIZERS,
                     reason="torch's fused Adam runs on CPU from torch 2.4")
 def test_the_classifier_steps_with_fused_adam_and_learns_what_the_loop_learns(monkeypatch):
     """``RNNClassifier`` steps Adam with torch's fused kernel (the loop over parameters
